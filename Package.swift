@@ -1,0 +1,54 @@
+// swift-tools-version:5.9
+// BitBudget: per-layer bit-width search for image-classification CNNs.
+// Data flows one way: CLI -> search -> quantization/engine -> model IR -> tensor math.
+import PackageDescription
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "BitBudget",
+    products: [
+        .executable(name: "bitbudget", targets: ["BitBudgetCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+    ],
+    targets: [
+        // C shims: system libraries and the integer kernels.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O3"])]),
+
+        // Tensor math: imports nothing of ours.
+        .target(name: "TensorMath", dependencies: ["CBLAS"], swiftSettings: release),
+        // ONNX protobuf message types (generated once, committed).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Model IR, ONNX import/export, BN folding.
+        .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto"], swiftSettings: release),
+        // FP32 executor and evaluation.
+        .target(name: "Inference", dependencies: ["ModelIR", "TensorMath"], swiftSettings: release),
+        // Datasets: CIFAR-10 binary, IDX (gzip), .npy.
+        .target(name: "Datasets", dependencies: ["TensorMath", "CZlib"], swiftSettings: release),
+        // Quantizers: the survey's rounding rules, one definition each.
+        .target(name: "Quantizers", dependencies: ["TensorMath"], swiftSettings: release),
+        // Allocators: pure functions of (scores, costs, budget).
+        .target(name: "Allocators", swiftSettings: release),
+        // Integer engine: packed weights and integer kernels.
+        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], swiftSettings: release),
+
+        .executableTarget(name: "BitBudgetCLI", dependencies: [
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: release),
+
+        .testTarget(name: "TensorMathTests", dependencies: ["TensorMath"]),
+        .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "Inference", "TensorMath", "Datasets"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
+        .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
+        .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Allocators: sources land here.

@@ -1,0 +1,2 @@
+// bitbudget: command-line entry point (subcommands land here).
+print("bitbudget")

@@ -1,0 +1,1 @@
+// ModelIR: sources land here.

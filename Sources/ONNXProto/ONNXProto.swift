@@ -1,0 +1,1 @@
+// ONNXProto: sources land here.

@@ -1,0 +1,1 @@
+// Quantizers: sources land here.
