@@ -26,7 +26,7 @@ let package = Package(
         // ONNX protobuf message types (generated once, committed).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Model IR, ONNX import/export, BN folding.
-        .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto"], swiftSettings: release),
+        .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: release),
         // FP32 executor and evaluation.
         .target(name: "Inference", dependencies: ["ModelIR", "TensorMath"], swiftSettings: release),
         // Datasets: CIFAR-10 binary, IDX (gzip), .npy.

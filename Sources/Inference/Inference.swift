@@ -1,1 +1,0 @@
-// Inference: sources land here.

@@ -1,1 +1,0 @@
-// ModelIR: sources land here.
