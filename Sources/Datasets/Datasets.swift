@@ -1,1 +1,0 @@
-// Datasets: sources land here.
