@@ -1,1 +1,0 @@
-// ONNXProto: sources land here.
