@@ -91,4 +91,38 @@ final class ONNXProtoDecodeTests: XCTestCase {
         XCTAssertTrue(model.metadataProps.isEmpty)
         XCTAssertEqual(model.graph.input.first?.type.tensorType.shape.dim.map(\.dimValue), [1, 3, 32, 32])
     }
+
+    // MARK: - Committed fixtures (Tests/ModelIRTests/Fixtures)
+
+    static let badFixtures: Set<String> = ["corrupt.onnx", "truncated.onnx", "unknown_op.onnx"]
+
+    func fixturesDirectory() throws -> URL {
+        try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil),
+                      "Fixtures resource folder missing from the test bundle")
+    }
+
+    func testAllGoodFixturesDecode() throws {
+        let dir = try fixturesDirectory()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasSuffix(".onnx") && !Self.badFixtures.contains($0) }
+            .sorted()
+        XCTAssertGreaterThan(names.count, 30)
+        for name in names {
+            let model = try decode(dir.appendingPathComponent(name))
+            XCTAssertFalse(model.graph.node.isEmpty, name)
+            XCTAssertFalse(model.opsetImport.isEmpty, name)
+            XCTAssertFalse(model.graph.output.isEmpty, name)
+        }
+    }
+
+    func testBadFixtures() throws {
+        let dir = try fixturesDirectory()
+        XCTAssertThrowsError(try decode(dir.appendingPathComponent("corrupt.onnx")))
+        XCTAssertThrowsError(try decode(dir.appendingPathComponent("truncated.onnx")))
+        // Decodes fine: rejecting the unknown operator is the importer's job.
+        let model = try decode(dir.appendingPathComponent("unknown_op.onnx"))
+        let fancy = try XCTUnwrap(model.graph.node.first { $0.opType == "FancyOp" })
+        XCTAssertEqual(fancy.name, "fancy_1")
+        XCTAssertEqual(fancy.domain, "")
+    }
 }
