@@ -44,8 +44,10 @@ let package = Package(
         ], swiftSettings: release),
 
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath"]),
-        .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "Inference", "TensorMath", "Datasets"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelIRTests", dependencies: [
+            "ModelIR", "Inference", "TensorMath", "Datasets", "ONNXProto",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
