@@ -12,7 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C shims: system libraries and the integer kernels.
@@ -24,13 +24,14 @@ let package = Package(
         // Tensor math: imports nothing of ours.
         .target(name: "TensorMath", dependencies: ["CBLAS"], swiftSettings: release),
         // ONNX protobuf message types (generated once, committed).
-        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["README.md", "generate.sh", "onnx-subset.proto"]),
         // Model IR, ONNX import/export, BN folding.
         .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: release),
         // FP32 executor and evaluation.
-        .target(name: "Inference", dependencies: ["ModelIR", "TensorMath"], swiftSettings: release),
+        .target(name: "Inference", dependencies: ["ModelIR", "TensorMath", "Datasets"], swiftSettings: release),
         // Datasets: CIFAR-10 binary, IDX (gzip), .npy.
-        .target(name: "Datasets", dependencies: ["TensorMath", "CZlib"], swiftSettings: release),
+        .target(name: "Datasets", dependencies: ["TensorMath", "CZlib"], exclude: ["README.md"], swiftSettings: release),
         // Quantizers: the survey's rounding rules, one definition each.
         .target(name: "Quantizers", dependencies: ["TensorMath"], swiftSettings: release),
         // Allocators: pure functions of (scores, costs, budget).

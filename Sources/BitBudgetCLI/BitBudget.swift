@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `bitbudget`: find per-layer bit-widths for image-classification CNNs.
+@main
+struct BitBudget: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bitbudget",
+        abstract: "Per-layer bit-width search for image-classification CNNs.",
+        discussion: """
+        Bring an ONNX classifier and a dataset; BitBudget measures each layer's sensitivity to \
+        quantization, allocates bits under a budget and re-validates the plan.
+
+        Start with:
+          bitbudget info MODEL.onnx                 layers, parameters, MACs, bytes
+          bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
+        """,
+        subcommands: [Info.self, Eval.self])
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Inference
+import ModelIR
+import TensorMath
+
+/// Dataset selection shared by every command that reads images.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Dataset directory (or file): CIFAR-10 binary batches, IDX (MNIST/Fashion-MNIST, gzip'd or not) or .npy.",
+                               valueName: "dir"))
+    var data: String?
+
+    @Option(help: "Dataset format; detected from the files when omitted. (cifar10|idx|npy)")
+    var dataset: DatasetFormat?
+
+    @Option(help: "Which split to read. (test|train)")
+    var split: DatasetSplit = .test
+
+    @Option(help: "Per-channel mean of pixel/255, e.g. 0.4914,0.4822,0.4465 (default: model metadata, then the dataset's usual values).")
+    var mean: String?
+
+    @Option(help: "Per-channel std of pixel/255 (default: model metadata, then the dataset's usual values).")
+    var std: String?
+
+    @Option(help: "Use only the first N images.")
+    var limit: Int?
+
+    @Option(help: "Images per batch.")
+    var batch: Int = 256
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    /// Loads the dataset (the embedded default Fashion-MNIST when `--data` is absent).
+    func load(split override: DatasetSplit? = nil) throws -> ImageDataset {
+        let dir = data ?? Defaults.fashionMNISTDirectory
+        return try DatasetLoader.load(directory: dir, format: dataset, split: override ?? split, limit: limit)
+    }
+
+    func normalization(for graph: Graph, data: ImageDataset) throws -> Normalization {
+        let m = try mean.map { try Normalization.parseValues($0, name: "--mean") }
+        let s = try std.map { try Normalization.parseValues($0, name: "--std") }
+        return try InputSpec.normalization(for: graph, data: data, mean: m, std: s)
+    }
+}
+
+/// Threading shared by compute-heavy commands.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores, or BITBUDGET_THREADS).")
+    var threads: Int?
+
+    func apply() { if let threads { Parallel.threadCount = threads } }
+}
+
+extension DatasetFormat: ExpressibleByArgument {}
+extension DatasetSplit: ExpressibleByArgument {}
+
+/// Where the embedded defaults live.
+enum Defaults {
+    /// Debian's dataset-fashion-mnist package.
+    static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+}
+
+/// A one-line progress indicator on stderr (only when stderr is a terminal, so logs stay clean).
+struct Progress {
+    let label: String
+    let start = Date()
+    static let interactive = isatty(2) == 1
+
+    func update(_ done: Int, _ total: Int) {
+        guard Progress.interactive, total > 0 else { return }
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let width = 30, filled = width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardError.write("\r\(label) \(bar) \(done)/\(total) \(String(format: "%.0f", Double(done) / max(elapsed, 1e-9))) img/s ETA \(String(format: "%.0f", eta))s ".data(using: .utf8)!)
+        if done == total { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
+    }
+}

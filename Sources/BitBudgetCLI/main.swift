@@ -1,2 +1,0 @@
-// bitbudget: command-line entry point (subcommands land here).
-print("bitbudget")
