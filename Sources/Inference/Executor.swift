@@ -1,3 +1,4 @@
+import Foundation
 import ModelIR
 import TensorMath
 
@@ -10,6 +11,8 @@ import TensorMath
 /// pre-activation outputs.
 public final class Executor {
     public let graph: Graph
+    /// Per-operator wall time, collected when set (`bitbudget bench`, `BITBUDGET_PROFILE=1`).
+    public var profiler: OpProfiler? = ProcessInfo.processInfo.environment["BITBUDGET_PROFILE"] == "1" ? OpProfiler.shared : nil
 
     struct Step {
         var node: Int
@@ -48,7 +51,7 @@ public final class Executor {
                       let src = n.inputs.first, let p = graph.producers[src],
                       consumers[src]?.count == 1, !graph.outputs.contains(src) else { continue }
                 switch graph.nodes[p].op {
-                case .conv:
+                case .conv, .binary, .batchNorm:
                     if case let .clip(lo, hi) = n.op { fusedInto[p] = .clip(min: lo, max: hi) } else { fusedInto[p] = .relu }
                     skipped.insert(i)
                 default: break
@@ -99,10 +102,13 @@ public final class Executor {
                     h.observeInput?(step.node, k, v)
                 }
             }
-            let y = try Kernels.apply(node, args, fused: step.fused, opset: graph.opset)
+            let t0 = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            // Inputs read for the last time leave `values` now, so in-place kernels own them.
+            for r in step.release { values[r] = nil }
+            let y = try Kernels.apply(node, &args, fused: step.fused, opset: graph.opset)
+            if let p = profiler { p.record(node.op.onnxType, DispatchTime.now().uptimeNanoseconds - t0) }
             if hooked { hooks?.observeOutput?(step.node, y) }
             values[step.output] = y
-            for r in step.release { values[r] = nil }
         }
         guard let out = values[outputSlot] else { throw ExecutionError(node: graph.name, "output was not computed") }
         return out

@@ -5,14 +5,61 @@ import TensorMath
 /// The float semantics of each operator, with the shape checks that turn a bad model or a
 /// wrong input into an `ExecutionError` instead of a trap.
 enum Kernels {
-    static func apply(_ node: Node, _ a: [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
+    /// Applies `node` to `a`. Pointwise operators take `a[0]` out of the array and write in
+    /// place, which avoids a copy whenever the executor has released the value.
+    static func apply(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
+        let y = try compute(node, &a, fused: fused, opset: opset)
+        if case .conv = node.op { return y }  // the convolution applied it while hot
+        if fused == .none { return y }
+        var out = y
+        out.data.withUnsafeMutableBufferPointer { fused.apply($0.baseAddress!, $0.count) }
+        return out
+    }
+
+    static func compute(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
         func input(_ i: Int) throws -> Tensor {
             guard i < a.count, let t = a[i] else { throw ExecutionError(node: node.name, "missing input \(i)") }
             return t
         }
         func fail(_ m: String) -> ExecutionError { ExecutionError(node: node.name, m) }
+        /// In-place pointwise map over the first input (taken out of `a`, so no copy when unique).
+        func pointwise(_ f: (Float) -> Float) throws -> Tensor {
+            guard var y = a[0].take() else { throw fail("missing input 0") }
+            y.data.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = f(p[i]) } }
+            return y
+        }
+        switch node.op {
+        case .relu: return try pointwise { max($0, 0) }
+        case let .clip(lo, hi): return try pointwise { min(max($0, lo), hi) }
+        case let .leakyRelu(alpha): return try pointwise { $0 >= 0 ? $0 : alpha * $0 }
+        case .sigmoid: return try pointwise { 1 / (1 + expf(-$0)) }
+        case let .hardSigmoid(alpha, beta): return try pointwise { min(max(alpha * $0 + beta, 0), 1) }
+        case .hardSwish: return try pointwise { $0 * min(max($0 / 6 + 0.5, 0), 1) }
+        case let .batchNorm(eps):
+            let (scale, bias, mean, variance) = (try input(1), try input(2), try input(3), try input(4))
+            guard let xs = a[0]?.shape, xs.count >= 2 else { throw fail("BatchNormalization needs rank ≥ 2 input") }
+            let c = xs[1]
+            guard [scale, bias, mean, variance].allSatisfy({ $0.count == c }) else {
+                throw fail("BatchNormalization parameters do not match \(c) channels")
+            }
+            var mul = [Float](repeating: 0, count: c), add = mul
+            for i in 0..<c {
+                mul[i] = scale.data[i] / (variance.data[i] + eps).squareRoot()
+                add[i] = bias.data[i] - mean.data[i] * mul[i]
+            }
+            return channelAffine(a[0].take()!, mul, add)
+        case let .binary(op) where a.count == 2 && a[0] != nil && a[1] != nil && a[0]!.shape == a[1]!.shape:
+            let y = a[1]!
+            var z = a[0].take()!
+            z.data.withUnsafeMutableBufferPointer { p in y.data.withUnsafeBufferPointer { q in
+                for i in 0..<p.count { p[i] = op.apply(p[i], q[i]) } } }
+            return z
+        default: break
+        }
         let x = try input(0)
         switch node.op {
+        case .relu, .clip, .leakyRelu, .sigmoid, .hardSigmoid, .hardSwish, .batchNorm:
+            preconditionFailure("handled above")
         case let .conv(g, groups):
             let w = try input(1)
             guard x.rank == 4, w.rank == 4 else { throw fail("Conv expects NCHW input and 4-D weight, got \(x.shape) and \(w.shape)") }
@@ -24,25 +71,6 @@ enum Kernels {
             let (oh, ow) = g.outputSize(height: x.shape[2], width: x.shape[3])
             guard oh > 0, ow > 0 else { throw fail("Conv output would be empty for input \(x.shape)") }
             return Convolution.forward(x, weight: w, bias: b, geometry: g, groups: groups, activation: fused)
-        case let .batchNorm(eps):
-            let (scale, bias, mean, variance) = (try input(1), try input(2), try input(3), try input(4))
-            guard x.rank >= 2 else { throw fail("BatchNormalization needs rank ≥ 2, got \(x.shape)") }
-            let c = x.shape[1]
-            guard [scale, bias, mean, variance].allSatisfy({ $0.count == c }) else {
-                throw fail("BatchNormalization parameters do not match \(c) channels")
-            }
-            var mul = [Float](repeating: 0, count: c), add = mul
-            for i in 0..<c {
-                mul[i] = scale.data[i] / (variance.data[i] + eps).squareRoot()
-                add[i] = bias.data[i] - mean.data[i] * mul[i]
-            }
-            return channelAffine(x, mul, add)
-        case .relu: return x.map { max($0, 0) }
-        case let .clip(lo, hi): return x.map { min(max($0, lo), hi) }
-        case let .leakyRelu(alpha): return x.map { $0 >= 0 ? $0 : alpha * $0 }
-        case .sigmoid: return x.map { 1 / (1 + expf(-$0)) }
-        case let .hardSigmoid(alpha, beta): return x.map { min(max(alpha * $0 + beta, 0), 1) }
-        case .hardSwish: return x.map { $0 * min(max($0 / 6 + 0.5, 0), 1) }
         case let .maxPool(g, ceil):
             guard x.rank == 4 else { throw fail("MaxPool supports 2-D (NCHW) input, got \(x.shape)") }
             return Pooling.max(x, geometry: g, ceilMode: ceil)

@@ -32,7 +32,7 @@ public enum Broadcast {
 public enum BinaryOp: Sendable {
     case add, sub, mul, div
 
-    @inline(__always) func apply(_ a: Float, _ b: Float) -> Float {
+    @inline(__always) public func apply(_ a: Float, _ b: Float) -> Float {
         switch self {
         case .add: return a + b
         case .sub: return a - b

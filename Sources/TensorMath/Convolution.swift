@@ -6,7 +6,7 @@ public enum FusedActivation: Sendable, Equatable {
     case clip(min: Float, max: Float)
 
     @inline(__always)
-    func apply(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    public func apply(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
         case .none: return
         case .relu: for i in 0..<count where p[i] < 0 { p[i] = 0 }
@@ -72,22 +72,39 @@ public enum Convolution {
                 }
                 return
             }
-            Parallel.forRanges(items) { range in
-                let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
-                defer { cols?.deallocate() }
-                for img in range {
+            // Several small images side by side in one column matrix keep GEMM's N near
+            // 1024, where OpenBLAS runs at full speed (an 8×8 plane alone gives N = 64).
+            let group = max(1, min(n, 1024 / plane))
+            let blocks = (n + group - 1) / group
+            Parallel.forRanges(blocks) { range in
+                let width = group * plane
+                let cols = direct && group == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * width)
+                let tmp = group > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: coutG * width) : nil
+                defer { cols?.deallocate(); tmp?.deallocate() }
+                for blk in range {
+                    let first = blk * group, count = min(group, n - first)
                     for grp in 0..<groups {
-                        let xin = x + (img * cin + grp * cinG) * h * w
-                        if let cols { Im2Col.unfold(input: xin, channels: cinG, height: h, width: w,
-                                                    geometry: g, outH: oh, outW: ow, into: cols) }
-                        let bmat = UnsafePointer(cols) ?? xin
-                        let yout = y + (img * cout + grp * coutG) * plane
-                        BLAS.sgemm(m: coutG, n: plane, k: k, a: wt + grp * coutG * k, lda: k,
-                                   b: bmat, ldb: plane, c: yout, ldc: plane)
-                        for oc in 0..<coutG {
-                            let row = yout + oc * plane
-                            if let bb = biasData { let bv = bb[grp * coutG + oc]; for j in 0..<plane { row[j] += bv } }
-                            activation.apply(row, plane)
+                        for j in 0..<count {
+                            let xin = x + ((first + j) * cin + grp * cinG) * h * w
+                            guard let cols else { continue }
+                            if direct {
+                                for r in 0..<cinG { (cols + r * width + j * plane).update(from: xin + r * plane, count: plane) }
+                            } else {
+                                Im2Col.unfold(input: xin, channels: cinG, height: h, width: w, geometry: g,
+                                              outH: oh, outW: ow, into: cols + j * plane, rowStride: width)
+                            }
+                        }
+                        let bmat = UnsafePointer(cols) ?? (x + (first * cin + grp * cinG) * h * w)
+                        let cmat = tmp ?? (y + (first * cout + grp * coutG) * plane)
+                        BLAS.sgemm(m: coutG, n: count * plane, k: k, a: wt + grp * coutG * k, lda: k,
+                                   b: bmat, ldb: width, c: cmat, ldc: count * plane)
+                        for j in 0..<count {
+                            for oc in 0..<coutG {
+                                let row = y + ((first + j) * cout + grp * coutG + oc) * plane
+                                if let tmp { row.update(from: tmp + oc * count * plane + j * plane, count: plane) }
+                                if let bb = biasData { let bv = bb[grp * coutG + oc]; for q in 0..<plane { row[q] += bv } }
+                                activation.apply(row, plane)
+                            }
                         }
                     }
                 }

@@ -6,8 +6,9 @@
 public enum Im2Col {
     public static func unfold(input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
                               geometry g: Conv2DGeometry, outH: Int, outW: Int,
-                              into cols: UnsafeMutablePointer<Float>, padValue: Float = 0) {
-        let plane = outH * outW
+                              into cols: UnsafeMutablePointer<Float>, rowStride: Int? = nil, padValue: Float = 0) {
+        // `rowStride` > outH·outW lets several images share one column matrix side by side.
+        let plane = rowStride ?? outH * outW
         var row = 0
         for c in 0..<channels {
             let src = input + c * height * width
