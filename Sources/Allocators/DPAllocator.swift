@@ -5,9 +5,13 @@
 /// - `.pareto(maxFrontSize:)` (default, exact): builds the Pareto front of
 ///   (total cost, total score) layer by layer with backpointers (see
 ///   `ParetoFront`) and returns the lowest-score point that fits. Exact whatever
-///   the costs' resolution. Time O(Σ_l F_l·B·log B), memory O(Σ_l F_l), F_l the
-///   front size after layer l. A non-nil `maxFrontSize` thins large fronts on a
-///   cost grid, trading exactness for a bound on F (documented on `ParetoFront`).
+///   the costs' resolution. For a single budget the front is also pruned with
+///   exact bounds (points that cannot fit, cannot beat `GreedyAllocator`'s
+///   answer, or fit with any completion), which keeps it small. Time
+///   O(Σ_l F_l·B) merge steps, memory O(Σ_l F_l), F_l the front size after
+///   layer l (100 layers × 9 options: tens of ms in release). A non-nil
+///   `maxFrontSize` thins large fronts on a cost grid, trading exactness for a
+///   bound on F (documented on `ParetoFront`).
 /// - `.knapsack(resolution:)`: the classic multiple-choice knapsack DP over a
 ///   discretized budget. The budget is split into R = `resolution` units of
 ///   u = budget / R and every option's cost is rounded *up* to whole units, so
@@ -50,7 +54,9 @@ public struct DPAllocator: Allocator {
     /// Every non-dominated allocation, sorted by total cost ascending (total
     /// scores then strictly decrease). The first entry is the cheapest
     /// allocation with the lowest score among equally cheap ones; the last is the
-    /// lowest-score allocation overall. Time O(Σ_l F_l·B·log B + F·L).
+    /// lowest-score allocation overall. Time O(Σ_l F_l·B + F·L), no budget
+    /// pruning: ≈ 10⁵ points and well under a second for 100 layers × 9 byte-cost
+    /// options in release; pass `maxFrontSize` for bigger problems.
     public func frontier(_ problem: AllocationProblem) -> [Allocation] {
         let front = ParetoFront(problem, maxFrontSize: frontCap)
         return (0..<front.count).map { problem.allocation(choices: front.choices(at: $0)) }
@@ -62,7 +68,11 @@ public struct DPAllocator: Allocator {
     }
 
     private func paretoAllocate(_ problem: AllocationProblem, budget: Double, cap: Int?) -> Allocation {
-        let front = ParetoFront(problem, maxFrontSize: cap)
+        // Greedy's answer is a feasible incumbent that lets the front drop points
+        // that cannot beat it (exact pruning, see ParetoFront.init).
+        let incumbent = try! GreedyAllocator().allocate(problem, budget: budget)
+        let front = ParetoFront(problem, maxFrontSize: cap,
+                                target: .init(budget: budget, incumbentScore: incumbent.totalScore))
         // checkBudget guarantees the cheapest point (always kept) fits.
         let index = front.bestIndex(within: budget)!
         return problem.allocation(choices: front.choices(at: index))
