@@ -35,7 +35,7 @@ final class ContractTests: XCTestCase {
 
     func testPinnedLayersStayPinned() throws {
         var rng = SplitMix64(seed: 21)
-        for trial in 0..<60 {
+        for trial in 0..<40 {
             let p = randomProblem(&rng, shape: trial % 2 == 0 ? .monotone : .arbitrary, pinnedChance: 0.4)
             let pinned = p.layers.indices.filter { p.layers[$0].isPinned }
             let all = allAllocations(p)

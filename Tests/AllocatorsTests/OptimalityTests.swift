@@ -22,7 +22,7 @@ final class OptimalityTests: XCTestCase {
     func testKnapsackModeFitsAndIsNearOptimal() throws {
         var rng = SplitMix64(seed: 2)
         let knapsack = DPAllocator(mode: .knapsack(resolution: 512))
-        for trial in 0..<60 {
+        for trial in 0..<30 {
             let p = randomProblem(&rng, shape: trial % 2 == 0 ? .monotone : .arbitrary)
             let all = allAllocations(p)
             for budget in interestingBudgets(p, all, &rng) {
