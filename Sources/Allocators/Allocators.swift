@@ -1,1 +1,0 @@
-// Allocators: sources land here.
