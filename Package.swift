@@ -35,7 +35,7 @@ let package = Package(
         // Quantizers: the survey's rounding rules, one definition each.
         .target(name: "Quantizers", dependencies: ["TensorMath"], swiftSettings: release),
         // Allocators: pure functions of (scores, costs, budget).
-        .target(name: "Allocators", swiftSettings: release),
+        .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], swiftSettings: release),
 
@@ -48,7 +48,9 @@ let package = Package(
         .testTarget(name: "ModelIRTests", dependencies: [
             "ModelIR", "Inference", "TensorMath", "Datasets", "ONNXProto",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ], resources: [.copy("Fixtures")]),
+            "TestSupport",
+        ], exclude: ["Fixtures"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),

@@ -24,7 +24,7 @@ public final class Executor {
 
     private var steps: [Step] = []
     private var constants: [Int: Tensor] = [:]
-    private var inputSlot = 0
+    private var inputSlots: [Int] = []
     private var outputSlot = 0
     private var slotCount = 0
     private var skipped = Set<Int>()
@@ -40,7 +40,7 @@ public final class Executor {
             if let s = slots[name] { return s }
             let s = slotCount; slotCount += 1; slots[name] = s; return s
         }
-        inputSlot = slot(graph.inputs[0].name)
+        inputSlots = graph.inputs.map { slot($0.name) }
         for (name, t) in graph.initializers { constants[slot(name)] = t }
         let consumers = graph.consumers
         // Fusion: producer → single Relu/Clip reader.
@@ -86,11 +86,19 @@ public final class Executor {
         for (v, k) in lastUse where v != outputSlot { steps[k].release.append(v) }
     }
 
-    /// Runs the graph on one batch and returns the first graph output.
+    /// Runs the graph on one batch (its first input) and returns the first graph output.
     public func run(_ input: Tensor, hooks: ExecutionHooks? = nil) throws -> Tensor {
+        try run(inputs: [input], hooks: hooks)
+    }
+
+    /// Runs the graph with one tensor per declared graph input.
+    public func run(inputs: [Tensor], hooks: ExecutionHooks? = nil) throws -> Tensor {
+        guard inputs.count == inputSlots.count else {
+            throw ExecutionError(node: graph.name, "graph has \(inputSlots.count) inputs, \(inputs.count) given")
+        }
         var values = [Tensor?](repeating: nil, count: slotCount)
         for (s, t) in constants { values[s] = t }
-        values[inputSlot] = input
+        for (s, t) in zip(inputSlots, inputs) { values[s] = t }
         for step in steps {
             let node = graph.nodes[step.node]
             let hooked = hooks != nil && (hooks!.nodes?.contains(step.node) ?? true)

@@ -3,7 +3,7 @@ import ONNXProto
 import SwiftProtobuf
 import TensorMath
 
-/// Reads an ONNX file (opsets 7–21) into a `Graph`.
+/// Reads an ONNX file (default-domain opsets 6–22) into a `Graph`.
 ///
 /// Attribute-vs-input differences between opsets (Clip, Pad, Slice, Squeeze, Unsqueeze,
 /// ReduceMean, Softmax) are resolved here, so the IR has one meaning per operator.
@@ -47,8 +47,8 @@ public struct ONNXImporter {
         var opset = 0
         for o in model.opsetImport where o.domain.isEmpty || o.domain == "ai.onnx" { opset = Int(o.version) }
         if opset == 0 { opset = model.opsetImport.isEmpty ? 1 : 0 }
-        guard (7...22).contains(opset) else {
-            throw err("default-domain opset \(opset) is outside the supported range 7–22")
+        guard (6...22).contains(opset) else {
+            throw err("default-domain opset \(opset) is outside the supported range 6–22")
         }
         return try convert(model.graph, opset: opset, metadata: Dictionary(
             model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }))
@@ -232,9 +232,7 @@ struct Context {
             if opset >= 18, axes == nil, a.int("noop_with_empty_axes") == 1 { op = .identity; break }
             op = .reduceMean(axes: axes, keepDims: (a.int("keepdims") ?? 1) == 1)
         case "Dropout", "Identity":
-            if n.opType == "Dropout", outs.count > 1, !outs[1].isEmpty {
-                throw fail(n, name, "the mask output of Dropout is not supported")
-            }
+            // Dropout's optional mask output is dropped; a node that reads it fails validation.
             op = .identity
         default:
             throw importer.err("unsupported operator '\(n.opType)' in node '\(name)'; supported: \(ONNXImporter.supportedOps.joined(separator: ", "))")

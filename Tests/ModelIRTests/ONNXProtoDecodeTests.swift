@@ -97,8 +97,7 @@ final class ONNXProtoDecodeTests: XCTestCase {
     static let badFixtures: Set<String> = ["corrupt.onnx", "truncated.onnx", "unknown_op.onnx"]
 
     func fixturesDirectory() throws -> URL {
-        try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil),
-                      "Fixtures resource folder missing from the test bundle")
+        Self.packageRoot.appendingPathComponent("Tests/ModelIRTests/Fixtures")
     }
 
     func testAllGoodFixturesDecode() throws {
