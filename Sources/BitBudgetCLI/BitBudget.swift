@@ -13,6 +13,7 @@ struct BitBudget: ParsableCommand {
         Start with:
           bitbudget info MODEL.onnx                 layers, parameters, MACs, bytes
           bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
+          bitbudget bench MODEL.onnx                images/s at batch 1 and 256
         """,
-        subcommands: [Info.self, Eval.self])
+        subcommands: [Info.self, Eval.self, Bench.self])
 }

@@ -62,6 +62,15 @@ extension DatasetSplit: ExpressibleByArgument {}
 enum Defaults {
     /// Debian's dataset-fashion-mnist package.
     static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+
+    /// The embedded default model (trained by Experiments/train_default.sh), found relative to
+    /// the working directory or, failing that, to this checkout's sources.
+    static var model: String {
+        let relative = "results/default-model/fashion_cnn.onnx"
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(relative).path
+    }
 }
 
 /// A one-line progress indicator on stderr (only when stderr is a terminal, so logs stay clean).

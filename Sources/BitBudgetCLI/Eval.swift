@@ -9,8 +9,13 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a model in float32: top-1, top-5 and cross-entropy.",
         discussion: "Example: bitbudget eval ../shared/models/resnet20_cifar10.onnx --data ../shared/data/cifar10")
 
-    @Argument(help: "ONNX model file.")
-    var model: String
+    @Argument(help: "ONNX model file (default: the embedded Fashion-MNIST model).")
+    var modelPath: String?
+
+    var model: String { modelPath ?? Defaults.model }
+
+    @Flag(help: "Run BatchNormalization as its own layer instead of folding it into the convolutions (folding is faster; outputs agree to float rounding).")
+    var noFoldBN = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var compute: ComputeOptions
@@ -21,7 +26,7 @@ struct Eval: ParsableCommand {
         let ds = try data.load()
         try InputSpec.check(graph, ds, modelPath: model)
         let norm = try data.normalization(for: graph, data: ds)
-        let exec = try Executor(graph: graph)
+        let exec = try Executor(graph: noFoldBN ? graph : graph.foldingBatchNorm())
         let progress = Progress(label: "eval")
         let started = Date()
         let result = try Evaluator(batchSize: data.batch, normalization: norm, progress: progress.update)

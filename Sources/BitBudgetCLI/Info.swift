@@ -8,8 +8,10 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a model's weight layers: shapes, parameters, MACs and bytes.")
 
-    @Argument(help: "ONNX model file.")
-    var model: String
+    @Argument(help: "ONNX model file (default: the embedded Fashion-MNIST model).")
+    var modelPath: String?
+
+    var model: String { modelPath ?? Defaults.model }
 
     @Flag(help: "Fold BatchNormalization into the preceding convolutions first (as quantization does).")
     var foldBN = false
