@@ -8,10 +8,9 @@ enum Kernels {
     /// Applies `node` to `a`. Pointwise operators take `a[0]` out of the array and write in
     /// place, which avoids a copy whenever the executor has released the value.
     static func apply(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
-        let y = try compute(node, &a, fused: fused, opset: opset)
-        if case .conv = node.op { return y }  // the convolution applied it while hot
-        if fused == .none { return y }
-        var out = y
+        var out = try compute(node, &a, fused: fused, opset: opset)
+        if case .conv = node.op { return out }  // the convolution applied it while hot
+        if fused == .none { return out }
         out.data.withUnsafeMutableBufferPointer { fused.apply($0.baseAddress!, $0.count) }
         return out
     }

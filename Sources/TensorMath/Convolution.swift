@@ -32,7 +32,7 @@ public enum Convolution {
         let (oh, ow) = g.outputSize(height: h, width: w)
         let plane = oh * ow
         let k = cinG * g.kernelH * g.kernelW
-        var out = Tensor(zeros: [n, cout, oh, ow])
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
         if n == 0 || plane == 0 { return out }
         // A 1×1, stride-1, unpadded kernel reads the input planes as the column matrix directly.
         let direct = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1

@@ -23,6 +23,13 @@ public struct Tensor: Sendable, Equatable {
         self.data = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
+    /// A tensor whose every element the caller overwrites before reading (skips zero-filling).
+    public init(uninitialized shape: [Int]) {
+        self.shape = shape
+        let n = shape.reduce(1, *)
+        self.data = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
+
     /// A tensor filled with `value`.
     public init(repeating value: Float, shape: [Int]) {
         self.shape = shape
