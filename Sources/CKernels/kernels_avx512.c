@@ -10,10 +10,19 @@
 #if BB_X86
 
 #ifdef BB_EMULATE_AVX512
-#define SIMDE_ENABLE_NATIVE_ALIASES
+/* Portable SIMDe versions of exactly the intrinsics used below. */
 #include <simde/x86/avx512.h>
 #undef BB_TARGET_AVX512
 #define BB_TARGET_AVX512
+#define __m512i simde__m512i
+#define _mm512_setzero_si512 simde_mm512_setzero_si512
+#define _mm512_load_si512 simde_mm512_load_si512
+#define _mm512_loadu_si512 simde_mm512_loadu_si512
+#define _mm512_storeu_si512 simde_mm512_storeu_si512
+#define _mm512_set1_epi32 simde_mm512_set1_epi32
+#define _mm512_sub_epi32 simde_mm512_sub_epi32
+#define _mm512_mullo_epi32 simde_mm512_mullo_epi32
+#define _mm512_dpbusd_epi32 simde_mm512_dpbusd_epi32
 #else
 #include <immintrin.h>
 #endif
