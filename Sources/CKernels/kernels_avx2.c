@@ -218,16 +218,14 @@ BB_TARGET_AVX2 void bb__gemm_ternary_u8_avx2(const bb_weights *w, const uint8_t 
 /* ================================================================= XNOR GEMM ==== */
 /* Pixels vectorized 4 per register (one 64-bit word each); weight words broadcast.
    Popcount by the nibble look-up (VPSHUFB) into byte counters, summed with VPSADBW.
-   Micro-kernel: 4 rows x 8 pixels, byte counters flushed every 31 words. */
+   Both operands are split into low and high nibbles once (weights per call, pixels per
+   panel), since (a ^ b) & 0x0F.. = (a & 0x0F..) ^ (b & 0x0F..): the inner loop is then
+   XOR + VPSHUFB + ADD per nibble half. Micro-kernel: 4 rows x 8 pixels, byte counters
+   flushed every 31 words (each word adds at most 8 per byte). */
 
 #define XNOR_PX 8
 #define XNOR_CHUNK 31
-
-BB_TARGET_AVX2 static inline __m256i popcnt_bytes(__m256i v, __m256i lut, __m256i m4) {
-    const __m256i lo = _mm256_and_si256(v, m4);
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-    return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
-}
+#define NIB 0x0F0F0F0F0F0F0F0Full
 
 /* 8 pixels' popcounts (two registers of 4 x u64 byte counters) -> 8 x int32 in order. */
 BB_TARGET_AVX2 static inline __m256i sad_pack(__m256i b0, __m256i b1) {
@@ -237,33 +235,44 @@ BB_TARGET_AVX2 static inline __m256i sad_pack(__m256i b0, __m256i b1) {
     return _mm256_permutevar8x32_epi32(m, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
 }
 
+#define XNOR_STEP(acc, xl, xh, bl, bh)                                                    \
+    acc = _mm256_add_epi8(acc, _mm256_add_epi8(                                          \
+                                   _mm256_shuffle_epi8(lut, _mm256_xor_si256(xl, bl)),   \
+                                   _mm256_shuffle_epi8(lut, _mm256_xor_si256(xh, bh))))
+
+/* w: 4 rows of [W][2] nibble-split words; panel: [2 pixel groups][W][lo 4 | hi 4]. */
 BB_TARGET_AVX2 static void xnor_ukr(const uint64_t *w0, const uint64_t *w1, const uint64_t *w2,
-                                    const uint64_t *w3, const uint64_t *panel /* [2][W][4] */,
-                                    size_t W, __m256i pop[BB_MR]) {
+                                    const uint64_t *w3, const uint64_t *panel, size_t W,
+                                    __m256i pop[BB_MR]) {
     const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                          0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    const uint64_t *p0 = panel, *p1 = panel + W * 4;
+    const uint64_t *p0 = panel, *p1 = panel + W * 8;
     for (int r = 0; r < BB_MR; r++) pop[r] = _mm256_setzero_si256();
     for (size_t q0 = 0; q0 < W; q0 += XNOR_CHUNK) {
         const size_t qe = q0 + XNOR_CHUNK < W ? q0 + XNOR_CHUNK : W;
         __m256i b00 = _mm256_setzero_si256(), b01 = b00, b10 = b00, b11 = b00;
         __m256i b20 = b00, b21 = b00, b30 = b00, b31 = b00;
         for (size_t q = q0; q < qe; q++) {
-            const __m256i x0 = _mm256_load_si256((const __m256i *)(p0 + q * 4));
-            const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + q * 4));
-            __m256i wv = _mm256_set1_epi64x((long long)w0[q]);
-            b00 = _mm256_add_epi8(b00, popcnt_bytes(_mm256_xor_si256(x0, wv), lut, m4));
-            b01 = _mm256_add_epi8(b01, popcnt_bytes(_mm256_xor_si256(x1, wv), lut, m4));
-            wv = _mm256_set1_epi64x((long long)w1[q]);
-            b10 = _mm256_add_epi8(b10, popcnt_bytes(_mm256_xor_si256(x0, wv), lut, m4));
-            b11 = _mm256_add_epi8(b11, popcnt_bytes(_mm256_xor_si256(x1, wv), lut, m4));
-            wv = _mm256_set1_epi64x((long long)w2[q]);
-            b20 = _mm256_add_epi8(b20, popcnt_bytes(_mm256_xor_si256(x0, wv), lut, m4));
-            b21 = _mm256_add_epi8(b21, popcnt_bytes(_mm256_xor_si256(x1, wv), lut, m4));
-            wv = _mm256_set1_epi64x((long long)w3[q]);
-            b30 = _mm256_add_epi8(b30, popcnt_bytes(_mm256_xor_si256(x0, wv), lut, m4));
-            b31 = _mm256_add_epi8(b31, popcnt_bytes(_mm256_xor_si256(x1, wv), lut, m4));
+            const __m256i xl0 = _mm256_load_si256((const __m256i *)(p0 + q * 8));
+            const __m256i xh0 = _mm256_load_si256((const __m256i *)(p0 + q * 8 + 4));
+            const __m256i xl1 = _mm256_load_si256((const __m256i *)(p1 + q * 8));
+            const __m256i xh1 = _mm256_load_si256((const __m256i *)(p1 + q * 8 + 4));
+            __m256i bl = _mm256_set1_epi64x((long long)w0[2 * q]);
+            __m256i bh = _mm256_set1_epi64x((long long)w0[2 * q + 1]);
+            XNOR_STEP(b00, xl0, xh0, bl, bh);
+            XNOR_STEP(b01, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w1[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w1[2 * q + 1]);
+            XNOR_STEP(b10, xl0, xh0, bl, bh);
+            XNOR_STEP(b11, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w2[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w2[2 * q + 1]);
+            XNOR_STEP(b20, xl0, xh0, bl, bh);
+            XNOR_STEP(b21, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w3[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w3[2 * q + 1]);
+            XNOR_STEP(b30, xl0, xh0, bl, bh);
+            XNOR_STEP(b31, xl1, xh1, bl, bh);
         }
         pop[0] = _mm256_add_epi32(pop[0], sad_pack(b00, b01));
         pop[1] = _mm256_add_epi32(pop[1], sad_pack(b10, b11));
@@ -272,37 +281,43 @@ BB_TARGET_AVX2 static void xnor_ukr(const uint64_t *w0, const uint64_t *w1, cons
     }
 }
 
-BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c,
-                        size_t ldc) {
+BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbits, size_t n,
+                                       int32_t *c, size_t ldc) {
     const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K);
     if (M == 0 || n == 0) return;
     if (W == 0) {
         for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
         return;
     }
-    /* Weight rows copied to aligned u64 words (codes may be unaligned); + a zero row. */
-    uint64_t *wr = (uint64_t *)bb__alloc((M + 1) * W * sizeof(uint64_t));
-    for (size_t m = 0; m < M; m++) memcpy(wr + m * W, w->codes + m * (size_t)w->row_bytes, W * 8);
-    memset(wr + M * W, 0, W * 8);
+    /* Weight rows as nibble-split pairs [W][lo, hi]; row M is all zero (padding rows). */
+    uint64_t *wr = (uint64_t *)bb__alloc((M + 1) * W * 2 * sizeof(uint64_t));
+    for (size_t m = 0; m <= M; m++)
+        for (size_t q = 0; q < W; q++) {
+            const uint64_t v = m < M ? bb__load_u64(w->codes + m * (size_t)w->row_bytes + 8 * q) : 0;
+            wr[(m * W + q) * 2] = v & NIB;
+            wr[(m * W + q) * 2 + 1] = (v >> 4) & NIB;
+        }
     const size_t NC = 256;
-    uint64_t *panel = (uint64_t *)bb__alloc(NC * W * sizeof(uint64_t));
+    uint64_t *panel = (uint64_t *)bb__alloc(NC * W * 2 * sizeof(uint64_t));
     const __m256i kv = _mm256_set1_epi32((int32_t)K);
     __m256i pop[BB_MR];
     for (size_t n0 = 0; n0 < n; n0 += NC) {
         const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, XNOR_PX);
-        /* panel: [pixel group of 4][word][4] */
+        /* panel: [pixel group of 4][word][lo: 4 pixels | hi: 4 pixels] */
         for (size_t pg = 0; pg < ncp / 4; pg++)
             for (size_t q = 0; q < W; q++)
                 for (size_t i = 0; i < 4; i++) {
                     const size_t j = pg * 4 + i;
-                    panel[(pg * W + q) * 4 + i] = j < nc ? xbits[(n0 + j) * W + q] : 0;
+                    const uint64_t v = j < nc ? xbits[(n0 + j) * W + q] : 0;
+                    panel[(pg * W + q) * 8 + i] = v & NIB;
+                    panel[(pg * W + q) * 8 + 4 + i] = (v >> 4) & NIB;
                 }
         for (size_t pb = 0; pb < ncp; pb += XNOR_PX) {
             const size_t cv = bb__min(XNOR_PX, nc - pb);
             for (size_t mb = 0; mb < M; mb += BB_MR) {
                 const uint64_t *rows[BB_MR];
-                for (size_t r = 0; r < BB_MR; r++) rows[r] = wr + (mb + r < M ? mb + r : M) * W;
-                xnor_ukr(rows[0], rows[1], rows[2], rows[3], panel + pb * W, W, pop);
+                for (size_t r = 0; r < BB_MR; r++) rows[r] = wr + (mb + r < M ? mb + r : M) * W * 2;
+                xnor_ukr(rows[0], rows[1], rows[2], rows[3], panel + (pb / 4) * W * 8, W, pop);
                 const size_t rv = bb__min(BB_MR, M - mb);
                 for (size_t r = 0; r < rv; r++) {
                     const __m256i v = _mm256_sub_epi32(kv, _mm256_slli_epi32(pop[r], 1));
