@@ -56,6 +56,59 @@ BB_TARGET_AVX2 static void ukr_s8(const void *strip, const uint8_t *panel, size_
     epilogue8(c3, 3, ep);
 }
 
+/* 4 rows x 16 columns (two 8-column panel blocks), b <= 6 (T >= 2): same arithmetic as
+   ukr_s8 with twice the columns per weight broadcast. */
+BB_TARGET_AVX2 static void ukr_s8x16(const void *strip, const uint8_t *panel, size_t KG, int T,
+                                     const bb__epilogue *ep) {
+    const int8_t *ws = (const int8_t *)strip;
+    const uint8_t *p1 = panel + KG * 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    size_t g = 0;
+    while (g < KG) {
+        const size_t ge = g + (size_t)T < KG ? g + (size_t)T : KG;
+        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
+        __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (; g < ge; g++) {
+            const __m256i x0 = _mm256_load_si256((const __m256i *)(panel + g * 32));
+            const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + g * 32));
+            const int8_t *wg = ws + g * 16;
+            __m256i wv = _mm256_set1_epi32(load_i32(wg));
+            a00 = _mm256_add_epi16(a00, _mm256_maddubs_epi16(x0, wv));
+            a01 = _mm256_add_epi16(a01, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 4));
+            a10 = _mm256_add_epi16(a10, _mm256_maddubs_epi16(x0, wv));
+            a11 = _mm256_add_epi16(a11, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 8));
+            a20 = _mm256_add_epi16(a20, _mm256_maddubs_epi16(x0, wv));
+            a21 = _mm256_add_epi16(a21, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 12));
+            a30 = _mm256_add_epi16(a30, _mm256_maddubs_epi16(x0, wv));
+            a31 = _mm256_add_epi16(a31, _mm256_maddubs_epi16(x1, wv));
+        }
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(a00, ones));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(a01, ones));
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(a10, ones));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(a11, ones));
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(a20, ones));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(a21, ones));
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(a30, ones));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(a31, ones));
+    }
+    bb__epilogue e1 = *ep;
+    e1.c += 8;
+    if (e1.colsum != NULL) e1.colsum += 8;
+    epilogue8(c00, 0, ep);
+    epilogue8(c01, 0, &e1);
+    epilogue8(c10, 1, ep);
+    epilogue8(c11, 1, &e1);
+    epilogue8(c20, 2, ep);
+    epilogue8(c21, 2, &e1);
+    epilogue8(c30, 3, ep);
+    epilogue8(c31, 3, &e1);
+}
+
 /* 4 rows x 8 columns, b = 8: activations zero-extended and weights sign-extended to
    int16, VPMADDWD (exact), partial sums per (column, k-pair) reduced at the end. */
 BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size_t KG, int T,
@@ -90,9 +143,14 @@ BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size
 
 void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
                       int32_t zx, int32_t *c, size_t ldc) {
-    static const bb__gemm_kernels kr = {
+    /* 16-column tiles where int16 accumulation covers >= 2 groups (b <= 6, ternary,
+       binary); 8-column tiles for b = 7 (T = 1) and the int16 path for b = 8. */
+    static const bb__gemm_kernels kr8 = {
         .nr = 8, .cols = 8, .int8_needs_wide = 1, .ukr = ukr_s8, .ukr_wide = ukr_s16};
-    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, &kr);
+    static const bb__gemm_kernels kr16 = {
+        .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16, .ukr_wide = NULL};
+    const int wide_or_t1 = w->format == BB_FMT_INT7 || w->format == BB_FMT_INT8;
+    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, wide_or_t1 ? &kr8 : &kr16);
 }
 
 /* ============================================================== ternary GEMM ==== */
