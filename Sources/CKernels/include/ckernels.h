@@ -110,9 +110,9 @@ void bb_unpack(int32_t format, size_t rows, size_t k, const uint8_t *codes, int8
 /* General GEMM, any format:
      c[m*ldc + j] = sum_{k<K} (x[k*ldx + j] - zx) * (w_s[m][k] - zs[m])
    for m < rows, j < n; int32 results, exact while K*255*255 < 2^31 (K <= 32768).
-   Fast paths: unpacks W once per call to an int8 strip, packs X in panels;
+   Fast paths: unpacks W once per call to an int8 strip, packs X in panels of 256 columns;
    AVX2: VPMADDUBSW with int16 accumulation for b <= 7 (no saturation by construction),
-   VPMADDWD on int16 for b = 8; AVX-512: VPDPBUSD. */
+   VPMADDWD on int16 for b = 8; AVX-512 VNNI: VPDPBUSD. */
 void bb_gemm_u8(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
                 int32_t x_zero_point, int32_t *c, size_t ldc);
 void bb_gemm_u8_ref(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
@@ -161,13 +161,14 @@ int32_t bb_multiply_by_quantized_multiplier(int32_t x, int32_t mult, int32_t shi
 
 /* Per-row (= per output channel) requantization of an int32 accumulator matrix:
      y = clamp(out_zero_point + MBQM(acc + bias[m], multiplier[m], shift[m]), qmin, qmax)
-   bias may be NULL (0); acc + bias wraps modulo 2^32. Fused ReLU: qmin = out_zero_point. */
+   bias may be NULL (0); acc + bias wraps modulo 2^32; the bounds are intersected with the
+   output type's range. Fused ReLU: qmin = out_zero_point. */
 typedef struct bb_requant_params {
     const int32_t *bias;        /* rows or NULL; pre-scaled by S_w[m]*S_x */
     const int32_t *multiplier;  /* rows */
     const int32_t *shift;       /* rows */
     int32_t out_zero_point;
-    int32_t qmin, qmax;         /* within [0,255] for u8 output, [-128,127] for s8 */
+    int32_t qmin, qmax;         /* intersected with [0,255] (u8) or [-128,127] (s8) */
 } bb_requant_params;
 
 void bb_requantize_u8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
