@@ -109,6 +109,47 @@ BB_TARGET_AVX2 static void ukr_s8x16(const void *strip, const uint8_t *panel, si
     epilogue8(c31, 3, &e1);
 }
 
+/* 4 rows x 16 columns for b = 7 (T = 1): each VPMADDUBSW result is widened at once. */
+BB_TARGET_AVX2 static void ukr_s8x16_t1(const void *strip, const uint8_t *panel, size_t KG,
+                                        int T, const bb__epilogue *ep) {
+    (void)T;
+    const int8_t *ws = (const int8_t *)strip;
+    const uint8_t *p1 = panel + KG * 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+#define T1_STEP(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(xv, wv), ones))
+    for (size_t g = 0; g < KG; g++) {
+        const __m256i x0 = _mm256_load_si256((const __m256i *)(panel + g * 32));
+        const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + g * 32));
+        const int8_t *wg = ws + g * 16;
+        __m256i wv = _mm256_set1_epi32(load_i32(wg));
+        T1_STEP(c00, x0, wv);
+        T1_STEP(c01, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 4));
+        T1_STEP(c10, x0, wv);
+        T1_STEP(c11, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 8));
+        T1_STEP(c20, x0, wv);
+        T1_STEP(c21, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 12));
+        T1_STEP(c30, x0, wv);
+        T1_STEP(c31, x1, wv);
+    }
+#undef T1_STEP
+    bb__epilogue e1 = *ep;
+    e1.c += 8;
+    if (e1.colsum != NULL) e1.colsum += 8;
+    epilogue8(c00, 0, ep);
+    epilogue8(c01, 0, &e1);
+    epilogue8(c10, 1, ep);
+    epilogue8(c11, 1, &e1);
+    epilogue8(c20, 2, ep);
+    epilogue8(c21, 2, &e1);
+    epilogue8(c30, 3, ep);
+    epilogue8(c31, 3, &e1);
+}
+
 /* 4 rows x 8 columns, b = 8: activations zero-extended and weights sign-extended to
    int16, VPMADDWD (exact), partial sums per (column, k-pair) reduced at the end. */
 BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size_t KG, int T,
@@ -143,14 +184,18 @@ BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size
 
 void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
                       int32_t zx, int32_t *c, size_t ldc) {
-    /* 16-column tiles where int16 accumulation covers >= 2 groups (b <= 6, ternary,
-       binary); 8-column tiles for b = 7 (T = 1) and the int16 path for b = 8. */
-    static const bb__gemm_kernels kr8 = {
+    /* 4x16 tiles with int16 accumulation (b <= 6, ternary, binary), 4x16 tiles widening
+       every VPMADDUBSW result (b = 7), 4x8 tiles on int16 operands (b = 8). */
+    static const bb__gemm_kernels kr_wide = {
         .nr = 8, .cols = 8, .int8_needs_wide = 1, .ukr = ukr_s8, .ukr_wide = ukr_s16};
+    static const bb__gemm_kernels kr_t1 = {
+        .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16_t1, .ukr_wide = NULL};
     static const bb__gemm_kernels kr16 = {
         .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16, .ukr_wide = NULL};
-    const int wide_or_t1 = w->format == BB_FMT_INT7 || w->format == BB_FMT_INT8;
-    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, wide_or_t1 ? &kr8 : &kr16);
+    const bb__gemm_kernels *kr = w->format == BB_FMT_INT8   ? &kr_wide
+                                 : w->format == BB_FMT_INT7 ? &kr_t1
+                                                            : &kr16;
+    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, kr);
 }
 
 /* ============================================================== ternary GEMM ==== */
