@@ -43,6 +43,9 @@ let package = Package(
             "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
+        // Kernel micro-benchmarks: integer GEMMs vs OpenBLAS sgemm (run in release).
+        .executableTarget(name: "kernel-bench", dependencies: ["Engine", "TensorMath"],
+                          path: "Experiments/KernelBench", swiftSettings: release),
 
         .testTarget(name: "TensorMathTests", dependencies: ["TensorMath"]),
         .testTarget(name: "ModelIRTests", dependencies: [

@@ -1,1 +1,227 @@
-#pragma once
+/*
+ * ckernels.h -- BitBudget's integer inference kernels (C, single-threaded, reentrant).
+ *
+ * Every kernel has a scalar reference (`*_ref`) that DEFINES its semantics and a
+ * dispatched entry point that picks the fastest compiled path the CPU supports
+ * (AVX-512 VNNI, AVX2, or the scalar reference).  All paths are bit-exact with the
+ * reference.  Nothing here needs AVX2 at compile time: SIMD code is compiled per
+ * function with __attribute__((target(...))) and selected at run time.
+ *
+ * Conventions used throughout
+ *   - Activations are uint8 codes with one per-tensor zero-point zx: real = sx*(x - zx).
+ *   - GEMM shape: C[M x N] = W[M x K] . X[K x N].  W rows are output channels, X is the
+ *     im2col matrix (row r = (ci*KH + i)*KW + j, column = output pixel), N contiguous.
+ *     C row m is therefore output channel m in NCHW order for one image.
+ *   - Weights are packed along K in blocks of BB_BLOCK = 64 weights per output row
+ *     (layouts below and in Sources/Engine/README.md).
+ *   - "Signed-domain" weight value w_s: the int8 value the kernels multiply with.
+ *     INT b formats: w_s in [-2^(b-1), 2^(b-1)-1]; real weight = scale*(w_s - zs) with
+ *     zs = zero_point - 2^(b-1) (asymmetric) or zs = 0 (symmetric, zero_points == NULL).
+ *     TERNARY: w_s in {-1,0,+1}, BINARY: w_s in {-1,+1}; zs = 0.
+ *
+ * Layouts (one block = 64 consecutive weights of one row along K; rows are padded to a
+ * whole number of blocks, padding positions hold w_s = zs for INT formats and 0 bits for
+ * TERNARY/BINARY):
+ *   INT8          64 bytes: byte i = w_s[i] as int8 (two's complement).
+ *   INT2..INT7    8*b bytes, built from sub-fields of the offset code u = w_s + 2^(b-1)
+ *                 (u in [0, 2^b-1]), lowest field first, each field a "segment":
+ *                   if b&4: 32 bytes "nibbles": byte j = u[j] bits 0-3 | u[j+32] bits 0-3 << 4
+ *                   if b&2: 16 bytes "crumbs":  byte j = sum_{t<4} ((u[j+16t] >> o) & 3) << 2t
+ *                   if b&1:  8 bytes "plane":   uint64 LE, bit i = (u[i] >> o) & 1
+ *                 where o is the bit offset of the field (0, then +4 after nibbles,
+ *                 +2 after crumbs).  So b=4: nibbles; b=2: crumbs; b=3: crumbs+plane;
+ *                 b=5: nibbles+plane; b=6: nibbles+crumbs; b=7: nibbles+crumbs+plane.
+ *   TERNARY       16 bytes: uint64 LE nonzero mask (bit i = w_s[i] != 0), then uint64 LE
+ *                 sign mask (bit i = w_s[i] < 0).
+ *   BINARY        8 bytes: uint64 LE sign word, bit i = 1 iff w_s[i] = -1.
+ *   Stored bytes = rows * blocks(K) * bytes_per_block + 4*rows (float scales)
+ *                  + 4*rows (int32 zero-points, asymmetric INT only).
+ */
+#ifndef BITBUDGET_CKERNELS_H
+#define BITBUDGET_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ dispatch ---- */
+
+enum {
+    BB_LEVEL_SCALAR = 0,      /* portable C reference */
+    BB_LEVEL_AVX2 = 1,        /* AVX2 + FMA (+POPCNT) */
+    BB_LEVEL_AVX512VNNI = 2,  /* AVX-512 F/BW/VL + VNNI */
+};
+
+/* Best level this CPU supports (and this build compiled). */
+int bb_cpu_max_level(void);
+/* Active level. Initially min(bb_cpu_max_level(), BITBUDGET_KERNELS env var:
+   "scalar" | "avx2" | "vnni" | "auto"). */
+int bb_get_level(void);
+/* Requests a level; it is clamped to bb_cpu_max_level(). Returns the level now active.
+   Process-wide: meant for tests and benchmarks, not for concurrent switching. */
+int bb_set_level(int level);
+/* "scalar", "avx2", "avx512vnni" */
+const char *bb_level_name(int level);
+
+/* ------------------------------------------------------------- weight formats ---- */
+
+#define BB_BLOCK 64
+
+enum {
+    BB_FMT_INT2 = 2, BB_FMT_INT3 = 3, BB_FMT_INT4 = 4, BB_FMT_INT5 = 5,
+    BB_FMT_INT6 = 6, BB_FMT_INT7 = 7, BB_FMT_INT8 = 8,
+    BB_FMT_TERNARY = 16,
+    BB_FMT_BINARY = 17,
+};
+
+/* A read-only view of packed weights. Buffers are owned by the caller. */
+typedef struct bb_weights {
+    int32_t format;              /* BB_FMT_* */
+    int32_t rows;                /* M: output channels */
+    int32_t k;                   /* K: reduction length (unpadded) */
+    int32_t row_bytes;           /* bb_row_bytes(format, k) */
+    const uint8_t *codes;        /* rows * row_bytes */
+    const float *scales;         /* rows; not read by the integer kernels */
+    const int32_t *zero_points;  /* rows (unsigned-code domain, INT formats only) or NULL */
+} bb_weights;
+
+int bb_format_is_valid(int32_t format);
+/* Bytes of one 64-weight block: 8*b for INT b, 16 ternary, 8 binary (0 if invalid). */
+size_t bb_block_bytes(int32_t format);
+/* Bytes of one packed row: ceil(k/64) * bb_block_bytes(format). */
+size_t bb_row_bytes(int32_t format, size_t k);
+/* Range of valid signed-domain values for the format. */
+int32_t bb_format_min_value(int32_t format);
+int32_t bb_format_max_value(int32_t format);
+
+/* Packs rows*k signed-domain values (row-major) into out (rows*bb_row_bytes bytes).
+   zero_points (unsigned domain, may be NULL) only decide the padding value of INT rows.
+   Returns 0, or -1 if a value is outside the format's range (out is then unspecified). */
+int bb_pack(int32_t format, size_t rows, size_t k, const int8_t *values,
+            const int32_t *zero_points, uint8_t *out);
+/* Inverse of bb_pack: writes rows*k signed-domain values. */
+void bb_unpack(int32_t format, size_t rows, size_t k, const uint8_t *codes, int8_t *out);
+
+/* --------------------------------------------------------------------- GEMMs ---- */
+
+/* General GEMM, any format:
+     c[m*ldc + j] = sum_{k<K} (x[k*ldx + j] - zx) * (w_s[m][k] - zs[m])
+   for m < rows, j < n; int32 results, exact while K*255*255 < 2^31 (K <= 32768).
+   Fast paths: unpacks W once per call to an int8 strip, packs X in panels of 256 columns;
+   AVX2: VPMADDUBSW with int16 accumulation for b <= 7 (no saturation by construction),
+   VPMADDWD on int16 for b = 8; AVX-512 VNNI: VPDPBUSD. */
+void bb_gemm_u8(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                int32_t x_zero_point, int32_t *c, size_t ldc);
+void bb_gemm_u8_ref(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                    int32_t x_zero_point, int32_t *c, size_t ldc);
+
+/* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
+   bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
+   AVX2: conditional negate (VPSIGNW) + add on int16, flushed to int32 every 128 k. */
+void bb_gemm_ternary_u8(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                        int32_t x_zero_point, int32_t *c, size_t ldc);
+void bb_gemm_ternary_u8_ref(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                            int32_t x_zero_point, int32_t *c, size_t ldc);
+
+/* Binary activations: 64-bit words per pixel along K, bit = 1 means -1. */
+size_t bb_binary_words(size_t k);   /* ceil(k/64) */
+/* Binarizes X[K x N] (im2col layout): bit (k) of pixel j is 1 iff x[k][j] < zero_point,
+   i.e. the real value is negative (0 maps to +1). out: n rows of bb_binary_words(k)
+   words; padding bits are 0. */
+void bb_pack_binary_activations_u8(const uint8_t *x, size_t k, size_t n, size_t ldx,
+                                   int32_t zero_point, uint64_t *out);
+/* XNOR-popcount GEMM (format must be BB_FMT_BINARY):
+     c[m*ldc + j] = K - 2*popcount(W_m XOR X_j)  = sum_k w[m][k]*a[j][k], both in {-1,+1}.
+   Padding bits must be 0 in both operands (bb_pack / the binarizer guarantee it). */
+void bb_gemm_xnor(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c, size_t ldc);
+void bb_gemm_xnor_ref(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c,
+                      size_t ldc);
+
+/* ------------------------------------------------------------ requantization ---- */
+
+/* gemmlowp/TFLite fixed point. Decomposes real > 0 as real ~= mult * 2^(shift-31),
+   mult in [2^30, 2^31-1] (Q31 mantissa, rounded half away from zero by llround; a
+   mantissa that rounds to 2^31 becomes 2^30 with shift+1). real == 0 gives (0, 0);
+   real < 2^-32 (shift < -31) flushes to (0, 0). Returns 0, or -1 if real is negative,
+   not finite, or needs shift > 30. */
+int bb_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
+/* SaturatingRoundingDoublingHighMul: gemmlowp's formula
+     (a*b + (a*b >= 0 ? 2^30 : 1 - 2^30)) / 2^31, truncating division; INT32_MAX for
+   a == b == INT32_MIN.  This equals floor((a*b + 2^30) / 2^31): ties round toward +inf. */
+int32_t bb_srdhm(int32_t a, int32_t b);
+/* RoundingDivideByPOT: x / 2^exponent (0 <= exponent <= 31), rounding to nearest,
+   ties away from zero. */
+int32_t bb_rounding_divide_by_pot(int32_t x, int32_t exponent);
+/* MultiplyByQuantizedMultiplier: RDBPOT(SRDHM(x * 2^max(shift,0), mult), max(-shift,0)).
+   The left shift wraps modulo 2^32. */
+int32_t bb_multiply_by_quantized_multiplier(int32_t x, int32_t mult, int32_t shift);
+
+/* Per-row (= per output channel) requantization of an int32 accumulator matrix:
+     y = clamp(out_zero_point + MBQM(acc + bias[m], multiplier[m], shift[m]), qmin, qmax)
+   bias may be NULL (0); acc + bias wraps modulo 2^32; the bounds are intersected with the
+   output type's range. Fused ReLU: qmin = out_zero_point. */
+typedef struct bb_requant_params {
+    const int32_t *bias;        /* rows or NULL; pre-scaled by S_w[m]*S_x */
+    const int32_t *multiplier;  /* rows */
+    const int32_t *shift;       /* rows */
+    int32_t out_zero_point;
+    int32_t qmin, qmax;         /* intersected with [0,255] (u8) or [-128,127] (s8) */
+} bb_requant_params;
+
+void bb_requantize_u8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                      const bb_requant_params *p, uint8_t *out, size_t ldo);
+void bb_requantize_u8_ref(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                          const bb_requant_params *p, uint8_t *out, size_t ldo);
+void bb_requantize_s8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                      const bb_requant_params *p, int8_t *out, size_t ldo);
+void bb_requantize_s8_ref(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                          const bb_requant_params *p, int8_t *out, size_t ldo);
+
+/* ------------------------------------------------------------- elementwise ---- */
+
+/* TFLite-style quantized Add of two uint8 tensors with different scales:
+     a' = MBQM((a - za) << left_shift, a_mult, a_shift)      (same for b)
+     y  = clamp(out_zp + MBQM(a' + b', out_mult, out_shift), qmin, qmax)
+   with left_shift = 20, twice_max = 2*max(sa, sb),
+   a_real = sa/twice_max, b_real = sb/twice_max, out_real = twice_max/(2^20 * so). */
+typedef struct bb_add_params {
+    int32_t a_zero_point, b_zero_point, out_zero_point;
+    int32_t left_shift;
+    int32_t a_mult, a_shift, b_mult, b_shift, out_mult, out_shift;
+    int32_t qmin, qmax;
+} bb_add_params;
+
+/* Returns 0, or -1 if a scale is not positive/finite. */
+int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
+                       double b_scale, int32_t b_zero_point, double out_scale,
+                       int32_t out_zero_point, int32_t qmin, int32_t qmax);
+void bb_add_u8(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_params *p,
+               uint8_t *out);
+void bb_add_u8_ref(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_params *p,
+                   uint8_t *out);
+
+/* Integer average pooling of one uint8 CHW image; the output keeps the input's scale
+   and zero-point.  out[c][oy][ox] = (S + cnt/2) / cnt, S = sum of the in-bounds
+   elements of the window, cnt = their number (padding is excluded from both):
+   round half up (= half away from zero, S >= 0). oh = (h + 2*ph - kh)/sh + 1. */
+void bb_avgpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                   size_t sh, size_t sw, size_t ph, size_t pw, uint8_t *out);
+
+/* im2col of one CHW image of 8-bit codes (uint8 or int8: bytes are copied):
+   out[r*ldo + p], r = (ci*kh + i)*kw + j, p = oy*ow + ox, value x[ci][iy][ix] with
+   iy = oy*sh - ph + i*dh, ix = ox*sw - pw + j*dw, or pad_value (the zero-point!)
+   outside the image. oh = (h + 2ph - dh(kh-1) - 1)/sh + 1 (same for ow). */
+void bb_im2col_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                  size_t sh, size_t sw, size_t ph, size_t pw, size_t dh, size_t dw,
+                  uint8_t pad_value, uint8_t *out, size_t ldo);
+void bb_im2col_u8_ref(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                      size_t sh, size_t sw, size_t ph, size_t pw, size_t dh, size_t dw,
+                      uint8_t pad_value, uint8_t *out, size_t ldo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BITBUDGET_CKERNELS_H */

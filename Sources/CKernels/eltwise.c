@@ -1,0 +1,100 @@
+/* eltwise.c -- multiplier decomposition, quantized Add parameters, average pooling,
+   and the fast im2col (bit-exact with bb_im2col_u8_ref). */
+#include "internal.h"
+#include <math.h>
+
+int bb_quantize_multiplier(double real, int32_t *mult, int32_t *shift) {
+    *mult = 0;
+    *shift = 0;
+    if (!(real >= 0.0) || !isfinite(real)) return -1;
+    if (real == 0.0) return 0;
+    int e = 0;
+    const double f = frexp(real, &e);            /* real = f * 2^e, f in [0.5, 1) */
+    long long q = llround(f * 2147483648.0);     /* round half away from zero */
+    if (q == (1LL << 31)) {
+        q /= 2;
+        e += 1;
+    }
+    if (e < -31) return 0;                       /* below 2^-32: flush to zero */
+    if (e > 30) return -1;
+    *mult = (int32_t)q;
+    *shift = e;
+    return 0;
+}
+
+int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
+                       double b_scale, int32_t b_zero_point, double out_scale,
+                       int32_t out_zero_point, int32_t qmin, int32_t qmax) {
+    memset(p, 0, sizeof *p);
+    if (!(a_scale > 0) || !(b_scale > 0) || !(out_scale > 0) || !isfinite(a_scale) ||
+        !isfinite(b_scale) || !isfinite(out_scale))
+        return -1;
+    p->a_zero_point = a_zero_point;
+    p->b_zero_point = b_zero_point;
+    p->out_zero_point = out_zero_point;
+    p->left_shift = 20;
+    p->qmin = qmin;
+    p->qmax = qmax;
+    const double twice_max = 2.0 * (a_scale > b_scale ? a_scale : b_scale);
+    int rc = 0;
+    rc |= bb_quantize_multiplier(a_scale / twice_max, &p->a_mult, &p->a_shift);
+    rc |= bb_quantize_multiplier(b_scale / twice_max, &p->b_mult, &p->b_shift);
+    rc |= bb_quantize_multiplier(twice_max / ((double)(1 << p->left_shift) * out_scale),
+                                 &p->out_mult, &p->out_shift);
+    return rc ? -1 : 0;
+}
+
+void bb_avgpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                   size_t sh, size_t sw, size_t ph, size_t pw, uint8_t *out) {
+    const size_t oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+    for (size_t ci = 0; ci < c; ci++) {
+        const uint8_t *img = x + ci * h * w;
+        for (size_t oy = 0; oy < oh; oy++) {
+            const long y0 = (long)(oy * sh) - (long)ph;
+            const long ya = y0 < 0 ? 0 : y0, yb = y0 + (long)kh > (long)h ? (long)h : y0 + (long)kh;
+            for (size_t ox = 0; ox < ow; ox++) {
+                const long x0 = (long)(ox * sw) - (long)pw;
+                const long xa = x0 < 0 ? 0 : x0, xb = x0 + (long)kw > (long)w ? (long)w : x0 + (long)kw;
+                uint32_t sum = 0, cnt = 0;
+                for (long iy = ya; iy < yb; iy++)
+                    for (long ix = xa; ix < xb; ix++) sum += img[(size_t)iy * w + (size_t)ix];
+                cnt = (uint32_t)((yb > ya ? yb - ya : 0) * (xb > xa ? xb - xa : 0));
+                out[(ci * oh + oy) * ow + ox] = cnt ? (uint8_t)((sum + cnt / 2) / cnt) : 0;
+            }
+        }
+    }
+}
+
+void bb_im2col_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                  size_t sh, size_t sw, size_t ph, size_t pw, size_t dh, size_t dw,
+                  uint8_t pad_value, uint8_t *out, size_t ldo) {
+    const size_t oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+    const size_t ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < kw; j++) {
+                uint8_t *orow = out + ((ci * kh + i) * kw + j) * ldo;
+                /* valid ox: 0 <= ox*sw + j*dw - pw < w */
+                const long off = (long)(j * dw) - (long)pw;
+                long oxa = off >= 0 ? 0 : (-off + (long)sw - 1) / (long)sw;
+                long oxb = (long)w - off <= 0 ? 0 : ((long)w - off + (long)sw - 1) / (long)sw;
+                if (oxb > (long)ow) oxb = (long)ow;
+                if (oxa > oxb) oxa = oxb;
+                for (size_t oy = 0; oy < oh; oy++) {
+                    uint8_t *o = orow + oy * ow;
+                    const long iy = (long)(oy * sh + i * dh) - (long)ph;
+                    if (iy < 0 || iy >= (long)h) {
+                        memset(o, pad_value, ow);
+                        continue;
+                    }
+                    const uint8_t *src = x + (ci * h + (size_t)iy) * w;
+                    memset(o, pad_value, (size_t)oxa);
+                    if (sw == 1) {
+                        memcpy(o + oxa, src + oxa + off, (size_t)(oxb - oxa));
+                    } else {
+                        for (long ox = oxa; ox < oxb; ox++) o[ox] = src[ox * (long)sw + off];
+                    }
+                    memset(o + oxb, pad_value, ow - (size_t)oxb);
+                }
+            }
+}

@@ -1,0 +1,547 @@
+/* kernels_avx2.c -- AVX2 (+FMA, POPCNT) kernels. Every function here is compiled with
+   BB_TARGET_AVX2 and only called after run-time detection (dispatch.c). */
+#include "internal.h"
+
+#if BB_X86
+#include <immintrin.h>
+
+static inline int32_t load_i32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline int64_t load_i64(const void *p) {
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+BB_TARGET_AVX2 static inline void epilogue8(__m256i acc, int r, const bb__epilogue *ep) {
+    __m256i v = _mm256_sub_epi32(acc, _mm256_set1_epi32(ep->rowcorr[r]));
+    if (ep->colsum != NULL)
+        v = _mm256_sub_epi32(v, _mm256_mullo_epi32(_mm256_set1_epi32(ep->zs[r]),
+                                                   _mm256_loadu_si256((const __m256i *)ep->colsum)));
+    _mm256_storeu_si256((__m256i *)(ep->c + (size_t)r * ep->ldc), v);
+}
+
+/* ================================================================ u8 x s8 GEMM ==== */
+
+/* 4 rows x 8 columns, b <= 7: VPMADDUBSW (u8 x s8 -> pairs of int16, exact because
+   510*max|w_s| <= 32640), T results summed in int16, then VPMADDWD by 1 -> int32. */
+BB_TARGET_AVX2 static void ukr_s8(const void *strip, const uint8_t *panel, size_t KG, int T,
+                                  const bb__epilogue *ep) {
+    const int8_t *ws = (const int8_t *)strip;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+    size_t g = 0;
+    while (g < KG) {
+        const size_t ge = g + (size_t)T < KG ? g + (size_t)T : KG;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        for (; g < ge; g++) {
+            const __m256i xv = _mm256_load_si256((const __m256i *)(panel + g * 32));
+            const int8_t *wg = ws + g * 16;
+            a0 = _mm256_add_epi16(a0, _mm256_maddubs_epi16(xv, _mm256_set1_epi32(load_i32(wg))));
+            a1 = _mm256_add_epi16(a1, _mm256_maddubs_epi16(xv, _mm256_set1_epi32(load_i32(wg + 4))));
+            a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(xv, _mm256_set1_epi32(load_i32(wg + 8))));
+            a3 = _mm256_add_epi16(a3, _mm256_maddubs_epi16(xv, _mm256_set1_epi32(load_i32(wg + 12))));
+        }
+        c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(a0, ones));
+        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(a1, ones));
+        c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(a2, ones));
+        c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(a3, ones));
+    }
+    epilogue8(c0, 0, ep);
+    epilogue8(c1, 1, ep);
+    epilogue8(c2, 2, ep);
+    epilogue8(c3, 3, ep);
+}
+
+/* 4 rows x 16 columns (two 8-column panel blocks), b <= 6 (T >= 2): same arithmetic as
+   ukr_s8 with twice the columns per weight broadcast. */
+BB_TARGET_AVX2 static void ukr_s8x16(const void *strip, const uint8_t *panel, size_t KG, int T,
+                                     const bb__epilogue *ep) {
+    const int8_t *ws = (const int8_t *)strip;
+    const uint8_t *p1 = panel + KG * 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    size_t g = 0;
+    while (g < KG) {
+        const size_t ge = g + (size_t)T < KG ? g + (size_t)T : KG;
+        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
+        __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (; g < ge; g++) {
+            const __m256i x0 = _mm256_load_si256((const __m256i *)(panel + g * 32));
+            const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + g * 32));
+            const int8_t *wg = ws + g * 16;
+            __m256i wv = _mm256_set1_epi32(load_i32(wg));
+            a00 = _mm256_add_epi16(a00, _mm256_maddubs_epi16(x0, wv));
+            a01 = _mm256_add_epi16(a01, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 4));
+            a10 = _mm256_add_epi16(a10, _mm256_maddubs_epi16(x0, wv));
+            a11 = _mm256_add_epi16(a11, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 8));
+            a20 = _mm256_add_epi16(a20, _mm256_maddubs_epi16(x0, wv));
+            a21 = _mm256_add_epi16(a21, _mm256_maddubs_epi16(x1, wv));
+            wv = _mm256_set1_epi32(load_i32(wg + 12));
+            a30 = _mm256_add_epi16(a30, _mm256_maddubs_epi16(x0, wv));
+            a31 = _mm256_add_epi16(a31, _mm256_maddubs_epi16(x1, wv));
+        }
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(a00, ones));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(a01, ones));
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(a10, ones));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(a11, ones));
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(a20, ones));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(a21, ones));
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(a30, ones));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(a31, ones));
+    }
+    bb__epilogue e1 = *ep;
+    e1.c += 8;
+    if (e1.colsum != NULL) e1.colsum += 8;
+    epilogue8(c00, 0, ep);
+    epilogue8(c01, 0, &e1);
+    epilogue8(c10, 1, ep);
+    epilogue8(c11, 1, &e1);
+    epilogue8(c20, 2, ep);
+    epilogue8(c21, 2, &e1);
+    epilogue8(c30, 3, ep);
+    epilogue8(c31, 3, &e1);
+}
+
+/* 4 rows x 16 columns for b = 7 (T = 1): each VPMADDUBSW result is widened at once. */
+BB_TARGET_AVX2 static void ukr_s8x16_t1(const void *strip, const uint8_t *panel, size_t KG,
+                                        int T, const bb__epilogue *ep) {
+    (void)T;
+    const int8_t *ws = (const int8_t *)strip;
+    const uint8_t *p1 = panel + KG * 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+#define T1_STEP(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(xv, wv), ones))
+    for (size_t g = 0; g < KG; g++) {
+        const __m256i x0 = _mm256_load_si256((const __m256i *)(panel + g * 32));
+        const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + g * 32));
+        const int8_t *wg = ws + g * 16;
+        __m256i wv = _mm256_set1_epi32(load_i32(wg));
+        T1_STEP(c00, x0, wv);
+        T1_STEP(c01, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 4));
+        T1_STEP(c10, x0, wv);
+        T1_STEP(c11, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 8));
+        T1_STEP(c20, x0, wv);
+        T1_STEP(c21, x1, wv);
+        wv = _mm256_set1_epi32(load_i32(wg + 12));
+        T1_STEP(c30, x0, wv);
+        T1_STEP(c31, x1, wv);
+    }
+#undef T1_STEP
+    bb__epilogue e1 = *ep;
+    e1.c += 8;
+    if (e1.colsum != NULL) e1.colsum += 8;
+    epilogue8(c00, 0, ep);
+    epilogue8(c01, 0, &e1);
+    epilogue8(c10, 1, ep);
+    epilogue8(c11, 1, &e1);
+    epilogue8(c20, 2, ep);
+    epilogue8(c21, 2, &e1);
+    epilogue8(c30, 3, ep);
+    epilogue8(c31, 3, &e1);
+}
+
+/* 4 rows x 8 columns, b = 8: activations zero-extended and weights sign-extended to
+   int16, VPMADDWD (exact), partial sums per (column, k-pair) reduced at the end. */
+BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size_t KG, int T,
+                                   const bb__epilogue *ep) {
+    (void)T;
+    const int16_t *ws = (const int16_t *)strip;
+    __m256i l0 = _mm256_setzero_si256(), l1 = l0, l2 = l0, l3 = l0;
+    __m256i h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+    for (size_t g = 0; g < KG; g++) {
+        const __m256i xl = _mm256_cvtepu8_epi16(_mm_load_si128((const __m128i *)(panel + g * 32)));
+        const __m256i xh = _mm256_cvtepu8_epi16(_mm_load_si128((const __m128i *)(panel + g * 32 + 16)));
+        const int16_t *wg = ws + g * 16;
+        __m256i wv = _mm256_set1_epi64x(load_i64(wg));
+        l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(xl, wv));
+        h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(xh, wv));
+        wv = _mm256_set1_epi64x(load_i64(wg + 4));
+        l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(xl, wv));
+        h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(xh, wv));
+        wv = _mm256_set1_epi64x(load_i64(wg + 8));
+        l2 = _mm256_add_epi32(l2, _mm256_madd_epi16(xl, wv));
+        h2 = _mm256_add_epi32(h2, _mm256_madd_epi16(xh, wv));
+        wv = _mm256_set1_epi64x(load_i64(wg + 12));
+        l3 = _mm256_add_epi32(l3, _mm256_madd_epi16(xl, wv));
+        h3 = _mm256_add_epi32(h3, _mm256_madd_epi16(xh, wv));
+    }
+    /* hadd -> [c0 c1 c4 c5 | c2 c3 c6 c7]; qword permute (0,2,1,3) -> c0..c7 */
+    epilogue8(_mm256_permute4x64_epi64(_mm256_hadd_epi32(l0, h0), 0xD8), 0, ep);
+    epilogue8(_mm256_permute4x64_epi64(_mm256_hadd_epi32(l1, h1), 0xD8), 1, ep);
+    epilogue8(_mm256_permute4x64_epi64(_mm256_hadd_epi32(l2, h2), 0xD8), 2, ep);
+    epilogue8(_mm256_permute4x64_epi64(_mm256_hadd_epi32(l3, h3), 0xD8), 3, ep);
+}
+
+void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                      int32_t zx, int32_t *c, size_t ldc) {
+    /* 4x16 tiles with int16 accumulation (b <= 6, ternary, binary), 4x16 tiles widening
+       every VPMADDUBSW result (b = 7), 4x8 tiles on int16 operands (b = 8). */
+    static const bb__gemm_kernels kr_wide = {
+        .nr = 8, .cols = 8, .int8_needs_wide = 1, .ukr = ukr_s8, .ukr_wide = ukr_s16};
+    static const bb__gemm_kernels kr_t1 = {
+        .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16_t1, .ukr_wide = NULL};
+    static const bb__gemm_kernels kr16 = {
+        .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16, .ukr_wide = NULL};
+    const bb__gemm_kernels *kr = w->format == BB_FMT_INT8   ? &kr_wide
+                                 : w->format == BB_FMT_INT7 ? &kr_t1
+                                                            : &kr16;
+    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, kr);
+}
+
+/* ============================================================== ternary GEMM ==== */
+/* Multiply-free: int16 activations, weights in {-1,0,+1} applied with VPSIGNW
+   (negate / zero / keep) and added; 4 rows x 32 columns per micro-kernel; int16 sums
+   are flushed to int32 every 128 k (|sum| <= 128*255 < 2^15). */
+
+#define TERN_COLS 32
+#define TERN_FLUSH 128
+
+BB_TARGET_AVX2 static void tern_ukr(const int32_t *ws /* [k][4] duplicated int16 */,
+                                    const int16_t *p0, const int16_t *p1, size_t K,
+                                    int32_t acc[BB_MR][TERN_COLS]) {
+    memset(acc, 0, sizeof(int32_t) * BB_MR * TERN_COLS);
+    for (size_t k0 = 0; k0 < K; k0 += TERN_FLUSH) {
+        const size_t ke = k0 + TERN_FLUSH < K ? k0 + TERN_FLUSH : K;
+        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
+        __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (size_t k = k0; k < ke; k++) {
+            const __m256i x0 = _mm256_load_si256((const __m256i *)(p0 + k * 16));
+            const __m256i x1 = _mm256_load_si256((const __m256i *)(p1 + k * 16));
+            const int32_t *wk = ws + k * 4;
+            __m256i wv = _mm256_set1_epi32(wk[0]);
+            a00 = _mm256_add_epi16(a00, _mm256_sign_epi16(x0, wv));
+            a01 = _mm256_add_epi16(a01, _mm256_sign_epi16(x1, wv));
+            wv = _mm256_set1_epi32(wk[1]);
+            a10 = _mm256_add_epi16(a10, _mm256_sign_epi16(x0, wv));
+            a11 = _mm256_add_epi16(a11, _mm256_sign_epi16(x1, wv));
+            wv = _mm256_set1_epi32(wk[2]);
+            a20 = _mm256_add_epi16(a20, _mm256_sign_epi16(x0, wv));
+            a21 = _mm256_add_epi16(a21, _mm256_sign_epi16(x1, wv));
+            wv = _mm256_set1_epi32(wk[3]);
+            a30 = _mm256_add_epi16(a30, _mm256_sign_epi16(x0, wv));
+            a31 = _mm256_add_epi16(a31, _mm256_sign_epi16(x1, wv));
+        }
+        const __m256i part[BB_MR][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
+        for (int r = 0; r < BB_MR; r++)
+            for (int h = 0; h < 2; h++) {
+                __m256i *dst = (__m256i *)(acc[r] + 16 * h);
+                const __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(part[r][h]));
+                const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(part[r][h], 1));
+                _mm256_storeu_si256(dst, _mm256_add_epi32(_mm256_loadu_si256(dst), lo));
+                _mm256_storeu_si256(dst + 1, _mm256_add_epi32(_mm256_loadu_si256(dst + 1), hi));
+            }
+    }
+}
+
+/* Panel of int16 activations: [cb of 16 columns][k][16], zero padded. */
+BB_TARGET_AVX2 static void tern_pack(const uint8_t *x, size_t ldx, size_t K, size_t nc,
+                                     size_t ncp, int16_t *panel) {
+    for (size_t cb = 0; cb < ncp; cb += 16) {
+        int16_t *dst = panel + cb * K;
+        if (cb + 16 <= nc) {
+            for (size_t k = 0; k < K; k++)
+                _mm256_store_si256((__m256i *)(dst + k * 16),
+                                   _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + k * ldx + cb))));
+        } else {
+            for (size_t k = 0; k < K; k++)
+                for (size_t j = 0; j < 16; j++)
+                    dst[k * 16 + j] = cb + j < nc ? x[k * ldx + cb + j] : 0;
+        }
+    }
+}
+
+BB_TARGET_AVX2 void bb__gemm_ternary_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                              int32_t zx, int32_t *c, size_t ldc) {
+    const size_t M = (size_t)w->rows, K = (size_t)w->k;
+    if (M == 0 || n == 0) return;
+    const size_t Mp = bb__round_up(M, BB_MR);
+    /* weights -> [mb][k][r] int32 holding the int16 value twice (32-bit broadcast). */
+    int32_t *ws = (int32_t *)bb__alloc(Mp * (K ? K : 1) * sizeof(int32_t));
+    int32_t *rowsum = (int32_t *)bb__alloc(M * sizeof(int32_t));
+    const size_t bpr = (size_t)w->row_bytes;
+    for (size_t mb = 0; mb < Mp; mb += BB_MR)
+        for (size_t r = 0; r < BB_MR; r++) {
+            const size_t m = mb + r;
+            int32_t s = 0;
+            for (size_t k = 0; k < K; k++) {
+                int32_t v = 0;
+                if (m < M) {
+                    const uint8_t *blk = w->codes + m * bpr + (k / BB_BLOCK) * 16;
+                    const uint64_t nz = bb__load_u64(blk), sg = bb__load_u64(blk + 8);
+                    const unsigned bit = (unsigned)(k % BB_BLOCK);
+                    v = ((nz >> bit) & 1) ? (((sg >> bit) & 1) ? -1 : 1) : 0;
+                }
+                s += v;
+                ws[(mb / BB_MR * K + k) * BB_MR + r] = (int32_t)(((uint32_t)(uint16_t)v) * 0x10001u);
+            }
+            if (m < M) rowsum[m] = s;
+        }
+    const size_t NC = 256;
+    int16_t *panel = (int16_t *)bb__alloc(NC * (K ? K : 1) * sizeof(int16_t));
+    int32_t acc[BB_MR][TERN_COLS] __attribute__((aligned(32)));
+    for (size_t n0 = 0; n0 < n; n0 += NC) {
+        const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, TERN_COLS);
+        tern_pack(x + n0, ldx, K, nc, ncp, panel);
+        for (size_t cb = 0; cb < ncp; cb += TERN_COLS) {
+            const int16_t *p0 = panel + cb * K, *p1 = panel + (cb + 16) * K;
+            const size_t cv = bb__min(TERN_COLS, nc - cb);
+            for (size_t mb = 0; mb < Mp; mb += BB_MR) {
+                tern_ukr(ws + mb * K, p0, p1, K, acc);
+                const size_t rv = bb__min(BB_MR, M - mb);
+                for (size_t r = 0; r < rv; r++) {
+                    int32_t *dst = c + (mb + r) * ldc + n0 + cb;
+                    const __m256i corr = _mm256_set1_epi32((int32_t)((uint32_t)zx * (uint32_t)rowsum[mb + r]));
+                    if (cv == TERN_COLS) {
+                        for (int q = 0; q < TERN_COLS; q += 8)
+                            _mm256_storeu_si256((__m256i *)(dst + q),
+                                                _mm256_sub_epi32(_mm256_load_si256((const __m256i *)(acc[r] + q)), corr));
+                    } else {
+                        for (size_t j = 0; j < cv; j++)
+                            dst[j] = (int32_t)((uint32_t)acc[r][j] - (uint32_t)zx * (uint32_t)rowsum[mb + r]);
+                    }
+                }
+            }
+        }
+    }
+    free(panel);
+    free(ws);
+    free(rowsum);
+}
+
+/* ================================================================= XNOR GEMM ==== */
+/* Pixels vectorized 4 per register (one 64-bit word each); weight words broadcast.
+   Popcount by the nibble look-up (VPSHUFB) into byte counters, summed with VPSADBW.
+   Both operands are split into low and high nibbles once (weights per call, pixels per
+   panel), since (a ^ b) & 0x0F.. = (a & 0x0F..) ^ (b & 0x0F..): the inner loop is then
+   XOR + VPSHUFB + ADD per nibble half. Micro-kernel: 4 rows x 8 pixels, byte counters
+   flushed every 31 words (each word adds at most 8 per byte). */
+
+#define XNOR_PX 8
+#define XNOR_CHUNK 31
+#define NIB 0x0F0F0F0F0F0F0F0Full
+
+/* 8 pixels' popcounts (two registers of 4 x u64 byte counters) -> 8 x int32 in order. */
+BB_TARGET_AVX2 static inline __m256i sad_pack(__m256i b0, __m256i b1) {
+    const __m256i z = _mm256_setzero_si256();
+    const __m256i s0 = _mm256_sad_epu8(b0, z), s1 = _mm256_sad_epu8(b1, z);
+    const __m256i m = _mm256_blend_epi32(s0, _mm256_slli_epi64(s1, 32), 0xAA);
+    return _mm256_permutevar8x32_epi32(m, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+}
+
+#define XNOR_STEP(acc, xl, xh, bl, bh)                                                    \
+    acc = _mm256_add_epi8(acc, _mm256_add_epi8(                                          \
+                                   _mm256_shuffle_epi8(lut, _mm256_xor_si256(xl, bl)),   \
+                                   _mm256_shuffle_epi8(lut, _mm256_xor_si256(xh, bh))))
+
+/* w: 4 rows of [W][2] nibble-split words; panel: [2 pixel groups][W][lo 4 | hi 4]. */
+BB_TARGET_AVX2 static void xnor_ukr(const uint64_t *w0, const uint64_t *w1, const uint64_t *w2,
+                                    const uint64_t *w3, const uint64_t *panel, size_t W,
+                                    __m256i pop[BB_MR]) {
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const uint64_t *p0 = panel, *p1 = panel + W * 8;
+    for (int r = 0; r < BB_MR; r++) pop[r] = _mm256_setzero_si256();
+    for (size_t q0 = 0; q0 < W; q0 += XNOR_CHUNK) {
+        const size_t qe = q0 + XNOR_CHUNK < W ? q0 + XNOR_CHUNK : W;
+        __m256i b00 = _mm256_setzero_si256(), b01 = b00, b10 = b00, b11 = b00;
+        __m256i b20 = b00, b21 = b00, b30 = b00, b31 = b00;
+        for (size_t q = q0; q < qe; q++) {
+            const __m256i xl0 = _mm256_load_si256((const __m256i *)(p0 + q * 8));
+            const __m256i xh0 = _mm256_load_si256((const __m256i *)(p0 + q * 8 + 4));
+            const __m256i xl1 = _mm256_load_si256((const __m256i *)(p1 + q * 8));
+            const __m256i xh1 = _mm256_load_si256((const __m256i *)(p1 + q * 8 + 4));
+            __m256i bl = _mm256_set1_epi64x((long long)w0[2 * q]);
+            __m256i bh = _mm256_set1_epi64x((long long)w0[2 * q + 1]);
+            XNOR_STEP(b00, xl0, xh0, bl, bh);
+            XNOR_STEP(b01, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w1[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w1[2 * q + 1]);
+            XNOR_STEP(b10, xl0, xh0, bl, bh);
+            XNOR_STEP(b11, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w2[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w2[2 * q + 1]);
+            XNOR_STEP(b20, xl0, xh0, bl, bh);
+            XNOR_STEP(b21, xl1, xh1, bl, bh);
+            bl = _mm256_set1_epi64x((long long)w3[2 * q]);
+            bh = _mm256_set1_epi64x((long long)w3[2 * q + 1]);
+            XNOR_STEP(b30, xl0, xh0, bl, bh);
+            XNOR_STEP(b31, xl1, xh1, bl, bh);
+        }
+        pop[0] = _mm256_add_epi32(pop[0], sad_pack(b00, b01));
+        pop[1] = _mm256_add_epi32(pop[1], sad_pack(b10, b11));
+        pop[2] = _mm256_add_epi32(pop[2], sad_pack(b20, b21));
+        pop[3] = _mm256_add_epi32(pop[3], sad_pack(b30, b31));
+    }
+}
+
+BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbits, size_t n,
+                                       int32_t *c, size_t ldc) {
+    const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K);
+    if (M == 0 || n == 0) return;
+    if (W == 0) {
+        for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
+        return;
+    }
+    /* Weight rows as nibble-split pairs [W][lo, hi]; row M is all zero (padding rows). */
+    uint64_t *wr = (uint64_t *)bb__alloc((M + 1) * W * 2 * sizeof(uint64_t));
+    for (size_t m = 0; m <= M; m++)
+        for (size_t q = 0; q < W; q++) {
+            const uint64_t v = m < M ? bb__load_u64(w->codes + m * (size_t)w->row_bytes + 8 * q) : 0;
+            wr[(m * W + q) * 2] = v & NIB;
+            wr[(m * W + q) * 2 + 1] = (v >> 4) & NIB;
+        }
+    const size_t NC = 256;
+    uint64_t *panel = (uint64_t *)bb__alloc(NC * W * 2 * sizeof(uint64_t));
+    const __m256i kv = _mm256_set1_epi32((int32_t)K);
+    __m256i pop[BB_MR];
+    for (size_t n0 = 0; n0 < n; n0 += NC) {
+        const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, XNOR_PX);
+        /* panel: [pixel group of 4][word][lo: 4 pixels | hi: 4 pixels] */
+        for (size_t pg = 0; pg < ncp / 4; pg++)
+            for (size_t q = 0; q < W; q++)
+                for (size_t i = 0; i < 4; i++) {
+                    const size_t j = pg * 4 + i;
+                    const uint64_t v = j < nc ? xbits[(n0 + j) * W + q] : 0;
+                    panel[(pg * W + q) * 8 + i] = v & NIB;
+                    panel[(pg * W + q) * 8 + 4 + i] = (v >> 4) & NIB;
+                }
+        for (size_t pb = 0; pb < ncp; pb += XNOR_PX) {
+            const size_t cv = bb__min(XNOR_PX, nc - pb);
+            for (size_t mb = 0; mb < M; mb += BB_MR) {
+                const uint64_t *rows[BB_MR];
+                for (size_t r = 0; r < BB_MR; r++) rows[r] = wr + (mb + r < M ? mb + r : M) * W * 2;
+                xnor_ukr(rows[0], rows[1], rows[2], rows[3], panel + (pb / 4) * W * 8, W, pop);
+                const size_t rv = bb__min(BB_MR, M - mb);
+                for (size_t r = 0; r < rv; r++) {
+                    const __m256i v = _mm256_sub_epi32(kv, _mm256_slli_epi32(pop[r], 1));
+                    int32_t *dst = c + (mb + r) * ldc + n0 + pb;
+                    if (cv == XNOR_PX) {
+                        _mm256_storeu_si256((__m256i *)dst, v);
+                    } else {
+                        int32_t t[8] __attribute__((aligned(32)));
+                        _mm256_store_si256((__m256i *)t, v);
+                        memcpy(dst, t, cv * sizeof(int32_t));
+                    }
+                }
+            }
+        }
+    }
+    free(panel);
+    free(wr);
+}
+
+/* ============================================================ requantization ==== */
+
+/* SRDHM on 8 lanes with one multiplier: floor((a*b + 2^30) / 2^31) (== gemmlowp's
+   formula, see bb_srdhm), saturating a == b == INT32_MIN to INT32_MAX. */
+BB_TARGET_AVX2 static inline __m256i srdhm8(__m256i a, int32_t b) {
+    const __m256i bv = _mm256_set1_epi32(b);
+    const __m256i nudge = _mm256_set1_epi64x((long long)1 << 30);
+    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(a, bv), nudge);
+    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), bv), nudge);
+    /* bits 31..62 of each 64-bit sum = low 32 bits of the arithmetic shift by 31 */
+    __m256i r = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+    if (b == INT32_MIN) {
+        const __m256i ovf = _mm256_cmpeq_epi32(a, _mm256_set1_epi32(INT32_MIN));
+        r = _mm256_blendv_epi8(r, _mm256_set1_epi32(INT32_MAX), ovf);
+    }
+    return r;
+}
+
+/* RoundingDivideByPOT by a uniform exponent, ties away from zero. */
+BB_TARGET_AVX2 static inline __m256i rdbpot8(__m256i x, int32_t e) {
+    if (e == 0) return x;
+    const __m128i cnt = _mm_cvtsi32_si128(e);
+    const __m256i mask = _mm256_set1_epi32((int32_t)(((int64_t)1 << e) - 1));
+    const __m256i rem = _mm256_and_si256(x, mask);
+    const __m256i thr = _mm256_add_epi32(_mm256_srli_epi32(mask, 1), _mm256_srli_epi32(x, 31));
+    const __m256i up = _mm256_cmpgt_epi32(rem, thr); /* -1 where rounding up */
+    return _mm256_sub_epi32(_mm256_sra_epi32(x, cnt), up);
+}
+
+BB_TARGET_AVX2 static inline __m256i mbqm8(__m256i x, int32_t mult, int32_t shift) {
+    if (shift > 0) x = _mm256_sll_epi32(x, _mm_cvtsi32_si128(shift));
+    return rdbpot8(srdhm8(x, mult), shift > 0 ? 0 : -shift);
+}
+
+void bb__requantize_avx2(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                         const bb_requant_params *p, void *out, size_t ldo, int is_signed);
+
+BB_TARGET_AVX2 void bb__requantize_avx2(const int32_t *acc, size_t rows, size_t cols,
+                                        size_t lda, const bb_requant_params *p, void *out,
+                                        size_t ldo, int is_signed) {
+    const __m256i zo = _mm256_set1_epi32(p->out_zero_point);
+    const int32_t tlo = is_signed ? -128 : 0, thi = is_signed ? 127 : 255;
+    const int32_t qlo = p->qmin > tlo ? p->qmin : tlo, qhi = p->qmax < thi ? p->qmax : thi;
+    const __m256i lo = _mm256_set1_epi32(qlo), hi = _mm256_set1_epi32(qhi);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (size_t m = 0; m < rows; m++) {
+        const int32_t *a = acc + m * lda;
+        const __m256i bias = _mm256_set1_epi32(p->bias ? p->bias[m] : 0);
+        const int32_t mult = p->multiplier[m], shift = p->shift[m];
+        size_t j = 0;
+        for (; j + 32 <= cols; j += 32) {
+            __m256i v[4];
+            for (int q = 0; q < 4; q++) {
+                __m256i t = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(a + j + 8 * q)), bias);
+                t = _mm256_add_epi32(mbqm8(t, mult, shift), zo);
+                v[q] = _mm256_max_epi32(_mm256_min_epi32(t, hi), lo);
+            }
+            /* values already within the 8-bit range: the saturating packs are exact */
+            const __m256i w01 = _mm256_packs_epi32(v[0], v[1]), w23 = _mm256_packs_epi32(v[2], v[3]);
+            __m256i b = is_signed ? _mm256_packs_epi16(w01, w23) : _mm256_packus_epi16(w01, w23);
+            b = _mm256_permutevar8x32_epi32(b, perm);
+            if (is_signed) _mm256_storeu_si256((__m256i *)((int8_t *)out + m * ldo + j), b);
+            else _mm256_storeu_si256((__m256i *)((uint8_t *)out + m * ldo + j), b);
+        }
+        for (; j < cols; j++) {
+            int32_t y = bb_multiply_by_quantized_multiplier(
+                (int32_t)((uint32_t)a[j] + (uint32_t)(p->bias ? p->bias[m] : 0)), mult, shift);
+            y = (int32_t)((uint32_t)y + (uint32_t)p->out_zero_point);
+            y = y > qhi ? qhi : y;
+            y = y < qlo ? qlo : y;
+            if (is_signed) ((int8_t *)out)[m * ldo + j] = (int8_t)y;
+            else ((uint8_t *)out)[m * ldo + j] = (uint8_t)y;
+        }
+    }
+}
+
+/* ============================================================ quantized Add ==== */
+
+BB_TARGET_AVX2 void bb__add_u8_avx2(const uint8_t *a, const uint8_t *b, size_t n,
+                                    const bb_add_params *p, uint8_t *out) {
+    const __m256i za = _mm256_set1_epi32(p->a_zero_point), zb = _mm256_set1_epi32(p->b_zero_point);
+    const __m256i zo = _mm256_set1_epi32(p->out_zero_point);
+    const __m256i lo = _mm256_set1_epi32(p->qmin > 0 ? p->qmin : 0);
+    const __m256i hi = _mm256_set1_epi32(p->qmax < 255 ? p->qmax : 255);
+    const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i v[4];
+        for (int q = 0; q < 4; q++) {
+            const __m256i av = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(a + i + 8 * q)));
+            const __m256i bv = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b + i + 8 * q)));
+            const __m256i ra = mbqm8(_mm256_sll_epi32(_mm256_sub_epi32(av, za), ls), p->a_mult, p->a_shift);
+            const __m256i rb = mbqm8(_mm256_sll_epi32(_mm256_sub_epi32(bv, zb), ls), p->b_mult, p->b_shift);
+            __m256i y = _mm256_add_epi32(mbqm8(_mm256_add_epi32(ra, rb), p->out_mult, p->out_shift), zo);
+            v[q] = _mm256_max_epi32(_mm256_min_epi32(y, hi), lo);
+        }
+        const __m256i w01 = _mm256_packs_epi32(v[0], v[1]), w23 = _mm256_packs_epi32(v[2], v[3]);
+        _mm256_storeu_si256((__m256i *)(out + i),
+                            _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), perm));
+    }
+    if (i < n) bb_add_u8_ref(a + i, b + i, n - i, p, out + i);
+}
+
+#endif /* BB_X86 */
