@@ -37,7 +37,7 @@ let package = Package(
         // Allocators: pure functions of (scores, costs, budget).
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
-        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], swiftSettings: release),
+        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
         .executableTarget(name: "BitBudgetCLI", dependencies: [
             "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine",
