@@ -1,1 +1,0 @@
-// Quantizers: sources land here.
