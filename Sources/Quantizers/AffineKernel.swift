@@ -1,3 +1,4 @@
+import TensorMath
 /// Inner loops shared by the uniform quantizers: error evaluation for clip search and code
 /// generation. Both work on t = code − zeroPoint: t = round(clamp(w · inv, lowT, highT)),
 /// value = scale · t — identical arithmetic to `affineCode` / `AffineParameters.value`.

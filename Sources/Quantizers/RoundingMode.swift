@@ -1,3 +1,4 @@
+import TensorMath
 /// How the uniform quantizers turn a scaled value into an integer.
 public enum RoundingMode: Equatable, Hashable, Sendable {
     /// Deterministic round-half-to-even (`roundHalfToEven`).

@@ -1,3 +1,4 @@
+import TensorMath
 import Datasets
 import XCTest
 

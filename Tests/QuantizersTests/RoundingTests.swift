@@ -1,3 +1,4 @@
+import TensorMath
 import XCTest
 @testable import Quantizers
 
