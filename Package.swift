@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "Quantizers", dependencies: ["TensorMath"], swiftSettings: release),
         // Allocators: pure functions of (scores, costs, budget).
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
+        // Quantization plan + fake-quant simulator with statistics correction.
+        .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
         .executableTarget(name: "BitBudgetCLI", dependencies: [
-            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine",
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // Kernel micro-benchmarks: integer GEMMs vs OpenBLAS sgemm (run in release).
@@ -56,6 +58,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
     ]

@@ -12,13 +12,18 @@ public struct ExecutionHooks {
     public var observeInput: ((_ node: Int, _ slot: Int, _ value: Tensor) -> Void)?
     /// Sees the first output of node `node`.
     public var observeOutput: ((_ node: Int, _ value: Tensor) -> Void)?
+    /// Replaces the first output of node `node` (after `observeOutput`); statistics
+    /// correction uses it to re-center quantized layers while the pass runs.
+    public var transformOutput: ((_ node: Int, _ value: Tensor) -> Tensor)?
     /// Restricts the hooks to these nodes (nil = all); lets the executor skip the calls elsewhere.
     public var nodes: Set<Int>?
 
     public init(transformInput: ((Int, Int, Tensor) -> Tensor)? = nil,
                 observeInput: ((Int, Int, Tensor) -> Void)? = nil,
                 observeOutput: ((Int, Tensor) -> Void)? = nil,
+                transformOutput: ((Int, Tensor) -> Tensor)? = nil,
                 nodes: Set<Int>? = nil) {
+        self.transformOutput = transformOutput
         self.transformInput = transformInput; self.observeInput = observeInput
         self.observeOutput = observeOutput; self.nodes = nodes
     }

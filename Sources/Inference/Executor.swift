@@ -113,9 +113,12 @@ public final class Executor {
             let t0 = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             // Inputs read for the last time leave `values` now, so in-place kernels own them.
             for r in step.release { values[r] = nil }
-            let y = try Kernels.apply(node, &args, fused: step.fused, opset: graph.opset)
+            var y = try Kernels.apply(node, &args, fused: step.fused, opset: graph.opset)
             if let p = profiler { p.record(node.op.onnxType, DispatchTime.now().uptimeNanoseconds - t0) }
-            if hooked { hooks?.observeOutput?(step.node, y) }
+            if hooked, let h = hooks {
+                h.observeOutput?(step.node, y)
+                if let t = h.transformOutput { y = t(step.node, y) }
+            }
             values[step.output] = y
         }
         guard let out = values[outputSlot] else { throw ExecutionError(node: graph.name, "output was not computed") }
