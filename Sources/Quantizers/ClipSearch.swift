@@ -7,9 +7,9 @@
 ///   p must be in (50, 100]; 100 equals `minMax`. A zero result falls back to `minMax`.
 /// * `mse`: grid search over `UniformQuantizerCore.mseCandidateCount` (100) clip ratios
 ///   r_i = 1 − i·0.7/99, i = 0...99 (1.0 down to 0.3) of the min-max range, keeping the one
-///   with the least squared error ‖w − Q(w)‖² (round-to-nearest). r = 1 is tried first and
-///   only a strictly smaller error replaces the incumbent, so MSE clipping is never worse
-///   than min-max and ties resolve deterministically to the widest range.
+///   with the least squared error ‖w − Q(w)‖² (round-to-nearest): the lexicographic
+///   minimum of (error, i). r = 1 is candidate 0, so MSE clipping is never worse than
+///   min-max, and ties resolve deterministically to the widest range.
 public enum ClipSearch: Equatable, Hashable, Sendable {
     case minMax
     case percentile(Double)
