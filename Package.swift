@@ -33,7 +33,7 @@ let package = Package(
         // Datasets: CIFAR-10 binary, IDX (gzip), .npy.
         .target(name: "Datasets", dependencies: ["TensorMath", "CZlib"], exclude: ["README.md"], swiftSettings: release),
         // Quantizers: the survey's rounding rules, one definition each.
-        .target(name: "Quantizers", dependencies: ["TensorMath"], swiftSettings: release),
+        .target(name: "Quantizers", dependencies: ["TensorMath"], exclude: ["README.md"], swiftSettings: release),
         // Allocators: pure functions of (scores, costs, budget).
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
         // Quantization plan + fake-quant simulator with statistics correction.
