@@ -46,6 +46,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // Kernel micro-benchmarks: integer GEMMs vs OpenBLAS sgemm (run in release).
+        .executableTarget(name: "quantizer-sweep", dependencies: ["Simulation", "Quantizers", "Datasets", "Inference"],
+                          path: "Experiments/QuantizerSweep", swiftSettings: release),
         .executableTarget(name: "kernel-bench", dependencies: ["Engine", "TensorMath"],
                           path: "Experiments/KernelBench", swiftSettings: release),
 

@@ -90,7 +90,7 @@ struct Quantize: ParsableCommand {
         let floatBytes = setup.simulator.layers.reduce(0) { $0 + $1.weightCount * 4 }
         print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
         print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(seed)")
-        let float = try setup.evaluateFloat(progress: Progress(label: "float").update)
+        let float = try setup.evaluateFloat(batchSize: data.batch, progress: Progress(label: "float").update)
         print("float         \(float.top1Line)")
         let raw = try setup.simulator.prepare(plan, correction: false, planFile: planFile)
         let rawResult = try raw.evaluate(on: setup.test, normalization: setup.normalization, batchSize: data.batch,
@@ -136,29 +136,12 @@ struct Quantize: ParsableCommand {
     }
 }
 
-/// Model, data and calibration shared by the simulation commands.
-struct SimulationSetup {
-    let graph: Graph
-    let test: ImageDataset
-    let normalization: Normalization
-    let simulator: Simulator
-    let calibrationCount: Int
-
+extension SimulationSetup {
     init(model: String, data: DataOptions, calib: Int, seed: UInt64) throws {
-        graph = try ONNXImporter.load(model).foldingBatchNorm()
-        test = try data.load()
-        try InputSpec.check(graph, test, modelPath: model)
-        normalization = try data.normalization(for: graph, data: test)
-        let train = try DatasetLoader.load(directory: data.data ?? Defaults.fashionMNISTDirectory, format: data.dataset, split: .train)
-        let pick = Array(SplitMix64.permutation(count: train.count, seed: seed).prefix(calib))
-        let cal = train.subset(pick)
-        calibrationCount = cal.count
-        simulator = try Simulator(graph: graph, inputShape: [test.channels, test.height, test.width],
-                                  calibration: cal.batch(0..<cal.count, normalization: normalization))
-    }
-
-    func evaluateFloat(progress: ((Int, Int) -> Void)?) throws -> EvaluationResult {
-        try Evaluator(normalization: normalization, progress: progress).evaluate(try Executor(graph: graph), on: test)
+        let m = try data.mean.map { try Normalization.parseValues($0, name: "--mean") }
+        let s = try data.std.map { try Normalization.parseValues($0, name: "--std") }
+        try self.init(modelPath: model, dataDirectory: data.data ?? Defaults.fashionMNISTDirectory, format: data.dataset,
+                      split: data.split, limit: data.limit, mean: m, std: s, calibrationImages: calib, seed: seed)
     }
 }
 
