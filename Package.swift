@@ -38,11 +38,13 @@ let package = Package(
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
         // Quantization plan + fake-quant simulator with statistics correction.
         .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], swiftSettings: release),
+        // Sensitivity analysis: per-layer damage at each candidate bit-width.
+        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
         .executableTarget(name: "BitBudgetCLI", dependencies: [
-            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation",
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation", "Sensitivity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // Kernel micro-benchmarks: integer GEMMs vs OpenBLAS sgemm (run in release).

@@ -15,5 +15,5 @@ struct BitBudget: ParsableCommand {
           bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
           bitbudget bench MODEL.onnx                images/s at batch 1 and 256
         """,
-        subcommands: [Info.self, Eval.self, Quantize.self, Bench.self])
+        subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Bench.self])
 }

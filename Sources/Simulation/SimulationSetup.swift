@@ -13,6 +13,8 @@ public struct SimulationSetup {
     public let normalization: Normalization
     public let simulator: Simulator
     public let calibrationCount: Int
+    /// Labels of the calibration images (for label-based sensitivity metrics).
+    public let calibrationLabels: [Int32]
 
     public init(modelPath: String, dataDirectory: String, format: DatasetFormat? = nil, split: DatasetSplit = .test,
                 limit: Int? = nil, mean: [Float]? = nil, std: [Float]? = nil, calibrationImages: Int = 512, seed: UInt64 = 0) throws {
@@ -25,6 +27,7 @@ public struct SimulationSetup {
         let pick = Array(SplitMix64.permutation(count: train.count, seed: seed).prefix(calibrationImages))
         let cal = train.subset(pick)
         calibrationCount = cal.count
+        calibrationLabels = cal.labels(0..<cal.count)
         simulator = try Simulator(graph: graph, inputShape: [test.channels, test.height, test.width],
                                   calibration: cal.batch(0..<cal.count, normalization: normalization))
     }

@@ -84,7 +84,7 @@ public final class Simulator {
         var outputMetrics: [Int: (mse: Double, sqnr: Double, cosine: Double)] = [:]
         let m = metricImages
         let exec = try Executor(graph: g, fuseActivations: false)
-        _ = try exec.run(calibration, hooks: ExecutionHooks(
+        let calibrationLogits = try exec.run(calibration, hooks: ExecutionHooks(
             transformInput: { node, slot, x in
                 guard slot == 0, let aq = actQuant[node] else { return x }
                 return aq.fakeQuantize(x)
@@ -142,7 +142,7 @@ public final class Simulator {
             rows.append(row)
         }
         return QuantizedModel(graph: g, activationQuantizers: actQuant, metrics: rows, weightBytes: weightBytes,
-                              quantizedTensors: quantized)
+                              quantizedTensors: quantized, calibrationLogits: calibrationLogits)
     }
 
     /// Gemm with transB = 0 and MatMul store weights [in, out]; BitBudget quantizes per output channel.
@@ -177,6 +177,9 @@ public struct QuantizedModel {
     public var weightBytes: Int
     /// The integer codes and scales of each quantized layer (node → tensor), before correction.
     public var quantizedTensors: [Int: QuantizedTensor]
+    /// The model's logits on the simulator's calibration batch (corrections applied), from the
+    /// same pass that computed them — what sensitivity analysis scores, at no extra cost.
+    public var calibrationLogits: Tensor
 
     /// An executor plus the hooks that fake-quantize activations.
     public func executor() throws -> (Executor, ExecutionHooks?) {
