@@ -22,7 +22,7 @@ struct Search: ParsableCommand {
     var modelPath: String?
     var model: String { modelPath ?? Defaults.model }
 
-    @Option(help: "Budget: e.g. 3bits, 120KB, 0.5MB, 2.1GBOPs.")
+    @Option(help: "Budget: e.g. 3bits, 120KB, 0.5MB, 2.1GBOPs. A comma-separated list runs one analysis and writes one plan per budget into OUT/BUDGET/.")
     var budget: String
 
     @Option(help: "Allocator: greedy, dp, bsq, uniform.")
@@ -57,7 +57,12 @@ struct Search: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let parsedBudget = try Budget(parsing: budget)
+        let budgetTexts = budget.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let budgets = try budgetTexts.map { try Budget(parsing: $0) }
+        guard let first = budgets.first, budgets.allSatisfy({ Self.unit($0) == Self.unit(first) }) else {
+            throw ValidationError("--budget: give one budget or a list in one unit (bits, bytes or BOPs)")
+        }
+        let parsedBudget = first
         let alloc = try Allocators.named(allocator)
         guard let sensitivityMetric = SensitivityMetric(rawValue: metric) else {
             throw ValidationError("--metric '\(metric)': expected one of \(SensitivityMetric.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -112,6 +117,17 @@ struct Search: ParsableCommand {
             }
         }
         let problem = try AllocationProblem(layers: problemLayers)
+        for (text, parsedBudget) in zip(budgetTexts, budgets) {
+            let dir = budgets.count == 1 ? out : out + "/" + text
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try allocate(parsedBudget, text: text, dir: dir, problem: problem, alloc: alloc, layers: layers, specs: specs,
+                         totalParams: totalParams, act: act, setup: setup, searched: searched, candidates: candidates, scores: scores)
+        }
+    }
+
+    func allocate(_ parsedBudget: Budget, text budget: String, dir out: String, problem: AllocationProblem, alloc: any Allocator,
+                  layers: [QuantizableLayer], specs: [[QuantizerSpec?]], totalParams: Int, act: Int?, setup: SimulationSetup,
+                  searched: [QuantizableLayer], candidates: [QuantizerSpec], scores: [[Double]]) throws {
         let budgetValue: Double
         switch parsedBudget {
         case .averageBits(let b): budgetValue = b * Double(totalParams)
@@ -153,7 +169,11 @@ struct Search: ParsableCommand {
         }))
         print(String(format: "allocator %@: predicted score %.4f, average %.3f weight bits, %d packed weight bytes", allocator, allocation.totalScore, avgBits, q.weightBytes))
         print("wrote \(out)/plan.json, sensitivity.csv, layers.csv\(allocator == "dp" ? ", frontier.csv" : "")")
-        print("top-1: \(r.top1Line.dropFirst("top-1: ".count)) on \(setup.test.source) (measured, statistics correction on)")
+        print("top-1: \(r.top1Line.dropFirst("top-1: ".count)) at budget \(budget) on \(setup.test.source) (measured, statistics correction on)")
+    }
+
+    static func unit(_ b: Budget) -> Int {
+        switch b { case .averageBits: return 0; case .bytes: return 1; case .bops: return 2 }
     }
 }
 
