@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
     ]

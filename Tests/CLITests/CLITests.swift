@@ -1,0 +1,119 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `bitbudget` binary end to end on tiny synthetic data: happy paths of eval/quantize/search
+/// and the one-line error + non-zero exit of every bad-input path.
+final class CLITests: XCTestCase {
+    static var binary: URL {
+        // Tests run from .build/<config>/BitBudgetPackageTests.xctest; the product sits beside it.
+        var dir = Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("bitbudget").path) {
+            dir = URL(fileURLWithPath: SharedData.project(".build/debug"))
+        }
+        return dir.appendingPathComponent("bitbudget")
+    }
+
+    let model = SharedData.project("Tests/ModelIRTests/Fixtures/net_torchvision.onnx")
+    var tmp: String!
+
+    override func setUpWithError() throws {
+        tmp = NSTemporaryDirectory() + "bitbudget-cli-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        try writeDataset(tmp + "/data", train: 48, test: 20)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: tmp) }
+
+    /// uint8 NCHW images 3×8×8 and int64 labels 0–4, as .npy.
+    func writeDataset(_ dir: String, train: Int, test: Int) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var seed: UInt64 = 1
+        func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1; return seed >> 33 }
+        for (split, n) in [("train", train), ("test", test)] {
+            try npy("|u1", [n, 3, 8, 8], Data((0..<(n * 192)).map { _ in UInt8(next() % 256) })).write(to: URL(fileURLWithPath: "\(dir)/\(split)_images.npy"))
+            var labels = Data()
+            for _ in 0..<n { var v = Int64(next() % 5).littleEndian; labels.append(Data(bytes: &v, count: 8)) }
+            try npy("<i8", [n], labels).write(to: URL(fileURLWithPath: "\(dir)/\(split)_labels.npy"))
+        }
+    }
+
+    func npy(_ descr: String, _ shape: [Int], _ body: Data) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")), }"
+        while (10 + header.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var d = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        var len = UInt16(header.utf8.count).littleEndian
+        d.append(Data(bytes: &len, count: 2)); d.append(Data(header.utf8)); d.append(body)
+        return d
+    }
+
+    @discardableResult
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o; p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+
+    func assertFails(_ args: [String], mentions needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(args)
+        XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
+        let msg = r.err.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(msg.isEmpty, file: file, line: line)
+        for n in needles { XCTAssertTrue(msg.contains(n), "'\(msg)' lacks '\(n)'", file: file, line: line) }
+        XCTAssertFalse(r.err.contains("Fatal error"), r.err, file: file, line: line)
+    }
+
+    func testEvalQuantizeSearchOnSyntheticData() throws {
+        let e = try run(["eval", model, "--data", tmp + "/data"])
+        XCTAssertEqual(e.status, 0, e.err)
+        XCTAssertTrue(e.out.contains("top-1: "), e.out)
+        let q = try run(["quantize", model, "--data", tmp + "/data", "--uniform", "4/8", "--calib", "16", "--csv", tmp + "/q.csv", "--save-plan", tmp + "/plan.json"])
+        XCTAssertEqual(q.status, 0, q.err)
+        XCTAssertTrue(q.out.contains("corrected") && q.out.contains("weight bytes"), q.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp + "/q.csv"))
+        let p = try run(["quantize", model, "--data", tmp + "/data", "--plan", tmp + "/plan.json", "--calib", "16"])
+        XCTAssertEqual(p.status, 0, p.err)
+        let s = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--out", tmp + "/search", "--first-last", "same"])
+        XCTAssertEqual(s.status, 0, s.err)
+        for f in ["plan.json", "sensitivity.csv", "layers.csv", "frontier.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: tmp + "/search/" + f), f)
+        }
+        XCTAssertTrue(s.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, s.out)
+        // Same seed → same files.
+        let s2 = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--out", tmp + "/search2", "--first-last", "same"])
+        XCTAssertEqual(s2.status, 0)
+        for f in ["plan.json", "sensitivity.csv", "layers.csv"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: tmp + "/search/" + f), FileManager.default.contents(atPath: tmp + "/search2/" + f), f)
+        }
+    }
+
+    func testBadInputsFailWithOneLineErrors() throws {
+        try assertFails(["eval", "/nonexistent.onnx", "--data", tmp + "/data"], mentions: ["/nonexistent.onnx", "no such file"])
+        try assertFails(["eval", SharedData.project("Tests/ModelIRTests/Fixtures/corrupt.onnx"), "--data", tmp + "/data"], mentions: ["corrupt.onnx"])
+        try assertFails(["eval", SharedData.project("Tests/ModelIRTests/Fixtures/unknown_op.onnx"), "--data", tmp + "/data"], mentions: ["FancyOp", "fancy_1"])
+        // Truncated dataset file.
+        let bad = tmp + "/bad"
+        try FileManager.default.createDirectory(atPath: bad, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: 3073 * 2 + 100).write(to: URL(fileURLWithPath: bad + "/test_batch.bin"))
+        try assertFails(["eval", model, "--data", bad], mentions: ["test_batch.bin"])
+        try assertFails(["eval", model, "--data", tmp + "/nothing-here"], mentions: ["nothing-here"])
+        // Malformed plan, unknown layer, bad quantizer.
+        try Data("{\"layers\": [".utf8).write(to: URL(fileURLWithPath: tmp + "/broken.json"))
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--plan", tmp + "/broken.json", "--calib", "8"], mentions: ["broken.json", "malformed"])
+        try Data(#"{"layers": [{"name": "nope", "weight": {"quantizer": "uniform", "bits": 4}}]}"#.utf8).write(to: URL(fileURLWithPath: tmp + "/unknown.json"))
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--plan", tmp + "/unknown.json", "--calib", "8"], mentions: ["unknown.json", "unknown layer 'nope'"])
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--quantizer", "fancy"], mentions: ["fancy"])
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "9"], mentions: ["--uniform"])
+        // Impossible budget names the minimum; bad budget text lists the accepted forms.
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "1bits", "--calib", "8", "--out", tmp + "/x"], mentions: ["below the smallest feasible plan"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "lots", "--calib", "8", "--out", tmp + "/x"], mentions: ["lots"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--allocator", "magic", "--out", tmp + "/x"], mentions: ["magic"])
+    }
+}
