@@ -39,8 +39,12 @@ let package = Package(
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], swiftSettings: release),
 
+        // Training: backward pass, SGD, built-in architectures.
+        .target(name: "Training", dependencies: ["TensorMath", "ModelIR", "Inference", "Datasets"],
+                exclude: ["README.md"], swiftSettings: release),
+
         .executableTarget(name: "BitBudgetCLI", dependencies: [
-            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine",
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
 
@@ -52,6 +56,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorMath"]),
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
     ]
 )

@@ -14,5 +14,5 @@ struct BitBudget: ParsableCommand {
           bitbudget info MODEL.onnx                 layers, parameters, MACs, bytes
           bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
         """,
-        subcommands: [Info.self, Eval.self])
+        subcommands: [Info.self, Eval.self, Train.self])
 }
