@@ -54,6 +54,7 @@ struct Train: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
+        if resume != nil && initModel != nil { throw ValidationError("--resume and --init exclude each other") }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0) { throw ValidationError("--lr must be > 0") }
@@ -92,6 +93,14 @@ struct Train: ParsableCommand {
         config.momentum = momentum; config.nesterov = nesterov; config.weightDecay = weightDecay
         config.schedule = schedule == "cosine" ? .cosine(minFactor: 0) : schedule == "step" ? .step(everyEpochs: stepEpochs, gamma: 0.1) : .constant
         config.warmupEpochs = warmup; config.seed = seed
+        if let state = checkpoint?.state {
+            // The run's identity comes from the checkpoint: same seed and batch size, so the
+            // remaining epochs see exactly the batches the uninterrupted run would have.
+            config.seed = state.seed; config.batchSize = state.batchSize
+            guard epochs > state.epoch else {
+                throw ValidationError("--epochs \(epochs) is not beyond the \(state.epoch) epochs the checkpoint has done")
+            }
+        }
         config.augmentation = augment ? Augmentation(pad: pad, flip: true) : nil
         config.logEvery = logEvery
         let outBase = out.hasSuffix(".onnx") ? String(out.dropLast(5)) : out

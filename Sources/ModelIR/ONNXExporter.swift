@@ -126,7 +126,10 @@ public enum ONNXExporter {
         g.input = graph.inputs.map { vi in
             valueInfo(vi.name, shape: vi.shape.enumerated().map { i, d in d.map { .value($0) } ?? .param(i == 0 ? "N" : "d\(i)") })
         }
-        g.output = graph.outputs.map { valueInfo($0, shape: nil) }
+        let ranks = inferRanks(graph)
+        g.output = graph.outputs.map { name in
+            valueInfo(name, shape: ranks[name].map { r in (0..<r).map { .param($0 == 0 ? "N" : "\(name)_d\($0)") } })
+        }
         model.graph = g
         var o = Onnx_OperatorSetIdProto()
         o.domain = ""; o.version = Int64(opset)
@@ -145,6 +148,30 @@ public enum ONNXExporter {
     }
 
     enum Dim { case value(Int), param(String) }
+
+    /// The rank of every value, propagated from the input and initializer shapes (ONNX
+    /// requires a shape on graph outputs; their dimensions are written as symbols).
+    static func inferRanks(_ graph: Graph) -> [String: Int] {
+        var rank: [String: Int] = [:]
+        for i in graph.inputs { rank[i.name] = i.shape.count }
+        for (k, t) in graph.initializers { rank[k] = t.rank }
+        for n in graph.nodes {
+            guard let r0 = rank[n.inputs[0]] else { continue }
+            let r: Int?
+            switch n.op {
+            case .flatten, .gemm: r = 2
+            case let .reshape(shape, _): r = shape.count
+            case let .squeeze(axes): r = axes.map { r0 - $0.count }
+            case let .unsqueeze(axes): r = r0 + axes.count
+            case let .reduceMean(axes, keepDims): r = keepDims ? r0 : axes.map { r0 - Set($0).count } ?? 0
+            case .binary, .matMul, .concat:
+                r = n.inputs.compactMap { rank[$0] }.max()
+            default: r = r0
+            }
+            if let r { rank[n.outputs[0]] = r }
+        }
+        return rank
+    }
 
     static func valueInfo(_ name: String, shape: [Dim]?) -> Onnx_ValueInfoProto {
         var v = Onnx_ValueInfoProto()
