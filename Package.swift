@@ -43,12 +43,16 @@ let package = Package(
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
+        // Training: backward pass, SGD, built-in architectures.
+        .target(name: "Training", dependencies: ["TensorMath", "ModelIR", "Inference", "Datasets"],
+                exclude: ["README.md"], swiftSettings: release),
+
         .executableTarget(name: "BitBudgetCLI", dependencies: [
-            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation", "Sensitivity",
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation", "Sensitivity", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
-        // Kernel micro-benchmarks: integer GEMMs vs OpenBLAS sgemm (run in release).
-        .executableTarget(name: "quantizer-sweep", dependencies: ["Simulation", "Quantizers", "Datasets", "Inference"],
+        // Experiments: quantizer sweep, kernel micro-benchmarks (run in release).
+        .executableTarget(name: "quantizer-sweep", dependencies: ["Simulation", "Quantizers", "Datasets", "Inference", "ModelIR"],
                           path: "Experiments/QuantizerSweep", swiftSettings: release),
         .executableTarget(name: "kernel-bench", dependencies: ["Engine", "TensorMath"],
                           path: "Experiments/KernelBench", swiftSettings: release),
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
     ]
 )

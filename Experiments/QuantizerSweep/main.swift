@@ -6,6 +6,7 @@
 import Datasets
 import Foundation
 import Inference
+import ModelIR
 import Quantizers
 import Simulation
 

@@ -13,7 +13,10 @@ struct BitBudget: ParsableCommand {
         Start with:
           bitbudget info MODEL.onnx                 layers, parameters, MACs, bytes
           bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
+          bitbudget quantize MODEL --data DIR --uniform 4/8       simulate a precision plan
+          bitbudget search MODEL --data DIR --budget 3bits        find per-layer bit-widths
+          bitbudget train --arch vgg-small --out model.onnx       train on Fashion-MNIST
           bitbudget bench MODEL.onnx                images/s at batch 1 and 256
         """,
-        subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Bench.self])
+        subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Train.self, Bench.self])
 }

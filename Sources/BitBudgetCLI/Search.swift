@@ -1,6 +1,7 @@
 import Allocators
 import ArgumentParser
 import Foundation
+import ModelIR
 import Quantizers
 import Sensitivity
 import Simulation

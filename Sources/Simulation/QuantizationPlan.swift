@@ -1,4 +1,5 @@
 import Foundation
+import ModelIR
 import Quantizers
 
 /// A per-layer precision plan: the document `bitbudget quantize --plan`, `bitbudget search`
@@ -125,20 +126,4 @@ public struct PlanError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(file: String, _ message: String) { self.file = file; self.message = message }
     public var description: String { "\(file): \(message)" }
-}
-
-/// Write-then-rename, so a crash or error never leaves a half-written output file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: tmp)
-            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp) }
-            else { try FileManager.default.moveItem(at: tmp, to: url) }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw PlanError(file: path, "cannot write: \(error.localizedDescription)")
-        }
-    }
 }

@@ -63,9 +63,18 @@ public enum Im2Col {
                         if iy < 0 || iy >= height { continue }
                         let drow = dstImg + iy * width
                         let srow = src + oy * outW
-                        for ox in 0..<outW {
-                            let ix = ox * g.strideW + dx
-                            if ix >= 0 && ix < width { drow[ix] += srow[ox] }
+                        if g.strideW == 1 {
+                            // Contiguous run: the valid ox range maps to one stretch of the row.
+                            let x0 = max(0, -dx), x1 = min(outW, width - dx)
+                            if x1 > x0 {
+                                let d = drow + dx, s = srow
+                                for ox in x0..<x1 { d[ox] += s[ox] }
+                            }
+                        } else {
+                            for ox in 0..<outW {
+                                let ix = ox * g.strideW + dx
+                                if ix >= 0 && ix < width { drow[ix] += srow[ox] }
+                            }
                         }
                     }
                     row += 1

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Inference
+import ModelIR
+import TensorMath
+import Training
+
+/// `bitbudget train`: train a built-in CNN (or fine-tune an ONNX model) and export it as ONNX.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a CNN with SGD (or fine-tune an ONNX model) and write it as ONNX.",
+        discussion: """
+        Default data: Fashion-MNIST from \(Defaults.fashionMNISTDirectory). The last --val training \
+        images are held out for validation after every epoch. A checkpoint (<out>.ckpt.onnx/.json/.momentum) \
+        is written after every epoch; --resume <out>.ckpt.json continues from it.
+
+        Example: bitbudget train --arch vgg-small --epochs 6 --seed 1 --out fashion_cnn.onnx
+        """)
+
+    @Option(help: ArgumentHelp("Dataset directory (or file); any format `eval` reads.", valueName: "dir"))
+    var data: String?
+
+    @Option(help: "Dataset format; detected from the files when omitted. (cifar10|idx|npy)")
+    var dataset: DatasetFormat?
+
+    @Option(help: "Architecture: \(Architectures.names.joined(separator: ", ")).")
+    var arch: String = "vgg-small"
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this ONNX model instead of a fresh architecture.", valueName: "model.onnx"))
+    var initModel: String?
+
+    @Option(help: "Resume from a checkpoint JSON written by an earlier run.")
+    var resume: String?
+
+    @Option(help: "Epochs.") var epochs: Int = 5
+    @Option(help: "Images per mini-batch.") var batch: Int = 128
+    @Option(help: "Peak learning rate.") var lr: Float = 0.1
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Flag(inversion: .prefixedNo, help: "Nesterov momentum.") var nesterov = true
+    @Option(help: "L2 weight decay on Conv/Gemm weights (not on BN or biases).") var weightDecay: Float = 5e-4
+    @Option(help: "LR schedule: cosine, step (×0.1 every --step-epochs), constant.") var schedule: String = "cosine"
+    @Option(help: "Epochs between LR drops for --schedule step.") var stepEpochs: Int = 2
+    @Option(help: "Linear warmup length in epochs.") var warmup: Double = 0
+    @Option(help: "Random seed (initialization, shuffling, augmentation).") var seed: UInt64 = 1
+    @Flag(help: "Random crop (padding --pad) + horizontal flip.") var augment = false
+    @Option(help: "Crop padding for --augment (pixels).") var pad: Int = 2
+    @Option(help: "Hold out the last N training images for validation after each epoch.") var val: Int = 0
+    @Option(help: "Use only the first N training images.") var limit: Int?
+    @Option(help: "Progress line every N steps.") var logEvery: Int = 50
+    @Option(help: "Output ONNX file.") var out: String = "model.onnx"
+    @Flag(help: "Skip the final test-split evaluation.") var noTest = false
+
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if resume != nil && initModel != nil { throw ValidationError("--resume and --init exclude each other") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if !(lr > 0) { throw ValidationError("--lr must be > 0") }
+        if val < 0 { throw ValidationError("--val must be >= 0") }
+        if !["cosine", "step", "constant"].contains(schedule) { throw ValidationError("--schedule must be cosine, step or constant") }
+    }
+
+    func run() throws {
+        compute.apply()
+        let dir = data ?? Defaults.fashionMNISTDirectory
+        var all = try DatasetLoader.load(directory: dir, format: dataset, split: .train, limit: limit)
+        guard val < all.count else { throw ValidationError("--val \(val) leaves no training images (\(all.count) loaded)") }
+        let validation = val > 0 ? all.subset(Array((all.count - val)..<all.count)) : nil
+        if val > 0 { all = all.prefix(all.count - val) }
+        let classes = Int(all.labels.max() ?? 0) + 1
+
+        // Model: checkpoint > --init > fresh architecture.
+        var checkpoint: (state: CheckpointState, modelPath: String, momentumPath: String)?
+        let graph: Graph
+        if let resume {
+            checkpoint = try Trainer.readCheckpoint(resume)
+            graph = try ONNXImporter.load(checkpoint!.modelPath)
+        } else if let initModel {
+            graph = try ONNXImporter.load(initModel)
+        } else {
+            graph = try Architectures.build(arch, channels: all.channels, height: all.height, width: all.width,
+                                            classes: max(classes, all.classNames?.count ?? 0),
+                                            classNames: all.classNames, seed: seed)
+        }
+        try InputSpec.check(graph, all, modelPath: resume ?? initModel ?? arch)
+        let norm = try InputSpec.normalization(for: graph, data: all, mean: nil, std: nil)
+        let model = try TrainableModel(graph: graph)
+
+        var config = TrainingConfig()
+        config.epochs = epochs; config.batchSize = batch; config.learningRate = lr
+        config.momentum = momentum; config.nesterov = nesterov; config.weightDecay = weightDecay
+        config.schedule = schedule == "cosine" ? .cosine(minFactor: 0) : schedule == "step" ? .step(everyEpochs: stepEpochs, gamma: 0.1) : .constant
+        config.warmupEpochs = warmup; config.seed = seed
+        if let state = checkpoint?.state {
+            // The run's identity comes from the checkpoint: same seed and batch size, so the
+            // remaining epochs see exactly the batches the uninterrupted run would have.
+            config.seed = state.seed; config.batchSize = state.batchSize
+            guard epochs > state.epoch else {
+                throw ValidationError("--epochs \(epochs) is not beyond the \(state.epoch) epochs the checkpoint has done")
+            }
+        }
+        config.augmentation = augment ? Augmentation(pad: pad, flip: true) : nil
+        config.logEvery = logEvery
+        let outBase = out.hasSuffix(".onnx") ? String(out.dropLast(5)) : out
+        config.checkpointPrefix = outBase + ".ckpt"
+        let trainer = Trainer(model: model, config: config, normalization: norm)
+        if let checkpoint { try trainer.restore(state: checkpoint.state, momentumPath: checkpoint.momentumPath) }
+
+        print("train: \(all.source), \(all.count) images\(validation.map { ", validation: last \($0.count)" } ?? "")")
+        print("model: \(resume.map { "checkpoint \($0)" } ?? initModel ?? arch), \(model.parameterNames.count) parameter tensors, \(model.parameterNames.reduce(0) { $0 + model.parameter($1).count }) parameters, normalization \(norm)")
+        print("config: epochs \(epochs) batch \(batch) lr \(lr) \(schedule) warmup \(warmup) momentum \(momentum)\(nesterov ? " nesterov" : "") wd \(weightDecay) seed \(seed) augment \(augment ? "crop±\(pad)+flip" : "off") threads \(Parallel.threadCount)")
+        fflush(stdout)
+        let started = Date()
+        try trainer.fit(all, validation: validation)
+        try ONNXExporter.write(model.graph, to: out)
+        print(String(format: "wrote %@ after %d epochs, %.1f s training", out, trainer.epoch, Date().timeIntervalSince(started)))
+        if !noTest, let test = try? DatasetLoader.load(directory: dir, format: dataset, split: .test) {
+            let exec = try Executor(graph: try ONNXImporter.load(out))
+            let r = try Evaluator(batchSize: 256, normalization: norm).evaluate(exec, on: test)
+            print("test (\(test.count) images, re-imported \(out)): \(r.top1Line)")
+        }
+    }
+}

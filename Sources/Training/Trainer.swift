@@ -1,0 +1,214 @@
+import Datasets
+import Foundation
+import ModelIR
+import TensorMath
+
+/// Hyper-parameters of a training run.
+public struct TrainingConfig: Sendable {
+    public var epochs: Int = 5
+    public var batchSize: Int = 128
+    public var learningRate: Float = 0.1
+    public var momentum: Float = 0.9
+    public var nesterov: Bool = true
+    public var weightDecay: Float = 5e-4
+    public var schedule: LRSchedule.Kind = .cosine(minFactor: 0)
+    /// Linear warmup length in epochs (may be fractional).
+    public var warmupEpochs: Double = 0
+    public var seed: UInt64 = 1
+    public var augmentation: Augmentation? = nil
+    /// Print a progress line every this many steps (0 = only at epoch ends).
+    public var logEvery: Int = 50
+    /// When set, a checkpoint is written after every epoch to `<prefix>.onnx/.json/.momentum`.
+    public var checkpointPrefix: String? = nil
+
+    public init() {}
+}
+
+/// Optimizer state saved next to a checkpoint's ONNX file.
+public struct CheckpointState: Codable, Sendable, Equatable {
+    /// Epochs completed.
+    public var epoch: Int
+    /// Optimizer steps taken.
+    public var step: Int
+    /// LR of the last step taken.
+    public var learningRate: Float
+    public var seed: UInt64
+    public var batchSize: Int
+    /// File names (relative to the JSON file's directory).
+    public var model: String
+    public var momentum: String
+    /// Parameter names in the order the momentum file stores them.
+    public var parameters: [String]
+}
+
+/// Mini-batch SGD training of a `TrainableModel` on an `ImageDataset`.
+///
+/// Determinism: the epoch order is `SplitMix64.permutation(count, seed: seed + epoch·φ)`,
+/// augmentation draws come from `SplitMix64(seed ^ step·φ')`, parameters are initialized from
+/// the seed, and every reduction in the forward/backward pass has a fixed order for a given
+/// thread count — so the same seed and thread count give bit-identical weights, and resuming
+/// from an epoch checkpoint continues exactly as the uninterrupted run would.
+public final class Trainer {
+    public let model: TrainableModel
+    public var config: TrainingConfig
+    public var optimizer: SGD
+    public let normalization: Normalization
+    /// Epochs completed and optimizer steps taken so far.
+    public private(set) var epoch = 0
+    public private(set) var step = 0
+    /// Where progress lines go (default: stdout).
+    public var log: (String) -> Void = { print($0); fflush(stdout) }
+
+    public init(model: TrainableModel, config: TrainingConfig, normalization: Normalization) {
+        self.model = model
+        self.config = config
+        self.normalization = normalization
+        self.optimizer = SGD(momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay)
+    }
+
+    public func schedule(trainCount: Int) -> LRSchedule {
+        let spe = (trainCount + config.batchSize - 1) / config.batchSize
+        return LRSchedule(base: config.learningRate, kind: config.schedule,
+                          warmupSteps: Int((config.warmupEpochs * Double(spe)).rounded()),
+                          totalSteps: spe * config.epochs, stepsPerEpoch: spe)
+    }
+
+    /// One epoch over `data`; returns (mean loss, accuracy, images/s).
+    @discardableResult
+    public func trainEpoch(_ data: ImageDataset) throws -> (loss: Double, accuracy: Double, imagesPerSecond: Double) {
+        let sched = schedule(trainCount: data.count)
+        let order = SplitMix64.permutation(count: data.count, seed: config.seed &+ UInt64(epoch + 1) &* 0x9E37_79B9_7F4A_7C15)
+        let bs = config.batchSize
+        let steps = (data.count + bs - 1) / bs
+        let started = Date()
+        var lossSum = 0.0, correct = 0, seen = 0
+        var windowLoss = 0.0, windowCorrect = 0, windowSeen = 0, windowStart = Date()
+        model.training = true
+        for s in 0..<steps {
+            let idx = Array(order[(s * bs)..<min(data.count, (s + 1) * bs)])
+            let sub = data.subset(idx)
+            var x = sub.batch(0..<sub.count, normalization: normalization)
+            if let aug = config.augmentation {
+                var rng = SplitMix64(seed: config.seed ^ (UInt64(step + 1) &* 0xD1B5_4A32_D192_ED03))
+                aug.apply(&x, normalization: normalization, rng: &rng)
+            }
+            let lr = sched.lr(at: step)
+            let logits = try model.forward(x)
+            let ce = SoftmaxCrossEntropy.evaluate(logits: logits.reshaped([sub.count, logits.count / sub.count]), labels: sub.labels)
+            guard ce.loss.isFinite else { throw TrainingError("loss became \(ce.loss) at epoch \(epoch + 1) step \(s + 1) (learning rate \(lr) too high?)") }
+            let grads = try model.backward(ce.grad.reshaped(logits.shape))
+            model.clearCache()
+            optimizer.step(model, gradients: grads, lr: lr)
+            step += 1
+            lossSum += ce.loss * Double(sub.count); correct += ce.correct; seen += sub.count
+            windowLoss += ce.loss * Double(sub.count); windowCorrect += ce.correct; windowSeen += sub.count
+            if config.logEvery > 0, (s + 1) % config.logEvery == 0 || s + 1 == steps {
+                let dt = Date().timeIntervalSince(windowStart)
+                log(String(format: "epoch %d/%d step %d/%d  loss %.4f  acc %.2f%%  lr %.5f  %.0f img/s",
+                           epoch + 1, config.epochs, s + 1, steps, windowLoss / Double(windowSeen),
+                           100 * Double(windowCorrect) / Double(windowSeen), lr, Double(windowSeen) / max(dt, 1e-9)))
+                windowLoss = 0; windowCorrect = 0; windowSeen = 0; windowStart = Date()
+            }
+        }
+        epoch += 1
+        let secs = Date().timeIntervalSince(started)
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)), Double(seen) / max(secs, 1e-9))
+    }
+
+    /// Loss and top-1 of the model in eval mode (BN running statistics).
+    public func evaluate(_ data: ImageDataset, batchSize: Int = 256) throws -> (loss: Double, accuracy: Double) {
+        model.training = false
+        defer { model.training = true; model.clearCache() }
+        var loss = 0.0, correct = 0
+        var start = 0
+        while start < data.count {
+            let r = start..<min(data.count, start + batchSize)
+            let logits = try model.forward(data.batch(r, normalization: normalization))
+            let ce = SoftmaxCrossEntropy.evaluate(logits: logits.reshaped([r.count, logits.count / r.count]), labels: data.labels(r))
+            loss += ce.loss * Double(r.count); correct += ce.correct
+            start = r.upperBound
+        }
+        return (loss / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)))
+    }
+
+    /// Trains from the current epoch to `config.epochs`, validating after each epoch
+    /// when `validation` is given and checkpointing when `config.checkpointPrefix` is set.
+    public func fit(_ train: ImageDataset, validation: ImageDataset? = nil) throws {
+        while epoch < config.epochs {
+            let t0 = Date()
+            let r = try trainEpoch(train)
+            var line = String(format: "epoch %d/%d done  train loss %.4f  train acc %.2f%%  %.0f img/s  %.1fs",
+                              epoch, config.epochs, r.loss, 100 * r.accuracy, r.imagesPerSecond, Date().timeIntervalSince(t0))
+            if let validation, validation.count > 0 {
+                let v = try evaluate(validation)
+                line += String(format: "  val loss %.4f  val acc %.2f%%", v.loss, 100 * v.accuracy)
+            }
+            log(line)
+            if let prefix = config.checkpointPrefix { try saveCheckpoint(prefix: prefix, trainCount: train.count) }
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes `<prefix>.onnx` (the model, BN running statistics included), `<prefix>.momentum`
+    /// (little-endian float32 momentum buffers in `parameterNames` order) and `<prefix>.json`
+    /// (epoch, step, LR, file names), each through a temporary file and a rename; the JSON is
+    /// written last, so a checkpoint whose JSON exists is complete.
+    public func saveCheckpoint(prefix: String, trainCount: Int) throws {
+        let base = URL(fileURLWithPath: prefix).lastPathComponent
+        try ONNXExporter.write(model.graph, to: prefix + ".onnx")
+        var raw = Data()
+        for name in model.parameterNames {
+            let v = optimizer.buffers[name] ?? [Float](repeating: 0, count: model.parameter(name).count)
+            v.withUnsafeBufferPointer { p in
+                for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+            }
+        }
+        try AtomicFile.write(raw, to: prefix + ".momentum")
+        let state = CheckpointState(epoch: epoch, step: step, learningRate: schedule(trainCount: trainCount).lr(at: max(0, step - 1)),
+                                    seed: config.seed, batchSize: config.batchSize, model: base + ".onnx",
+                                    momentum: base + ".momentum", parameters: model.parameterNames)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try enc.encode(state), to: prefix + ".json")
+    }
+
+    /// Reads a checkpoint's JSON (path of the `.json` file, or the prefix without extension).
+    public static func readCheckpoint(_ path: String) throws -> (state: CheckpointState, modelPath: String, momentumPath: String) {
+        let json = path.hasSuffix(".json") ? path : path + ".json"
+        guard let data = FileManager.default.contents(atPath: json) else { throw TrainingError("\(json): cannot read checkpoint") }
+        let state: CheckpointState
+        do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
+            throw TrainingError("\(json): not a BitBudget checkpoint (\(error))")
+        }
+        let dir = URL(fileURLWithPath: json).deletingLastPathComponent()
+        return (state, dir.appendingPathComponent(state.model).path, dir.appendingPathComponent(state.momentum).path)
+    }
+
+    /// Restores epoch/step counters and momentum buffers (the model must have been built from
+    /// the checkpoint's ONNX file).
+    public func restore(state: CheckpointState, momentumPath: String) throws {
+        guard state.parameters == model.parameterNames else {
+            throw TrainingError("\(momentumPath): checkpoint parameters do not match the model")
+        }
+        guard let raw = FileManager.default.contents(atPath: momentumPath) else {
+            throw TrainingError("\(momentumPath): cannot read momentum buffers")
+        }
+        let total = model.parameterNames.reduce(0) { $0 + model.parameter($1).count }
+        guard raw.count == total * 4 else {
+            throw TrainingError("\(momentumPath): \(raw.count) bytes, expected \(total * 4)")
+        }
+        var offset = 0
+        raw.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
+            for name in model.parameterNames {
+                let n = model.parameter(name).count
+                optimizer.buffers[name] = (0..<n).map { i in
+                    Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: (offset + i) * 4, as: UInt32.self)))
+                }
+                offset += n
+            }
+        }
+        epoch = state.epoch
+        step = state.step
+    }
+}

@@ -1,0 +1,123 @@
+import Datasets
+import Foundation
+import Inference
+import ModelIR
+import TensorMath
+import XCTest
+@testable import Training
+
+final class TrainerTests: XCTestCase {
+    /// 64 random 8×8 images with random labels (pure memorization).
+    func randomImages(_ n: Int = 64, seed: UInt64 = 5) -> ImageDataset {
+        var rng = SplitMix64(seed: seed)
+        let pixels = (0..<(n * 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let labels = (0..<n).map { _ in Int32(rng.nextIndex(below: 10)) }
+        return ImageDataset(images: pixels, labels: labels, channels: 1, height: 8, width: 8)
+    }
+
+    func tinyConfig(epochs: Int) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.epochs = epochs; c.batchSize = 16; c.learningRate = 0.05; c.weightDecay = 0
+        c.schedule = .constant; c.logEvery = 0; c.seed = 9
+        return c
+    }
+
+    func testTinyNetworkOverfits64Images() throws {
+        let data = randomImages()
+        let g = try Architectures.build("vgg-tiny", channels: 1, height: 8, width: 8, classes: 10, seed: 1)
+        let trainer = Trainer(model: try TrainableModel(graph: g), config: tinyConfig(epochs: 40), normalization: .identity())
+        trainer.log = { _ in }
+        try trainer.fit(data)
+        let r = try trainer.evaluate(data)
+        XCTAssertEqual(r.accuracy, 1.0, "train accuracy \(r.accuracy) loss \(r.loss)")
+        // The exported model scores the same through the inference executor.
+        let exec = try Executor(graph: try ONNXImporter(file: "mem").importModel(try ONNXExporter.serialize(trainer.model.graph)))
+        let e = try Evaluator(batchSize: 64, normalization: .identity()).evaluate(exec, on: data)
+        XCTAssertEqual(e.top1, 1.0)
+    }
+
+    func testSameSeedSameWeightsAndResumeMatches() throws {
+        let data = randomImages(48, seed: 11)
+        var config = tinyConfig(epochs: 2)
+        config.augmentation = Augmentation(pad: 1, flip: true)
+        config.schedule = .cosine(minFactor: 0); config.weightDecay = 5e-4; config.warmupEpochs = 0.5
+        func run(_ epochs: Int, checkpoint: String? = nil) throws -> Trainer {
+            let g = try Architectures.build("resnet-small", channels: 1, height: 8, width: 8, classes: 10, seed: 4)
+            var c = config; c.checkpointPrefix = checkpoint
+            let t = Trainer(model: try TrainableModel(graph: g), config: c, normalization: .fashionMNIST)
+            t.log = { _ in }
+            t.config.epochs = epochs
+            try t.fit(data)
+            t.config.epochs = 2
+            return t
+        }
+        let a = try run(2), b = try run(2)
+        XCTAssertEqual(a.model.graph.initializers, b.model.graph.initializers)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-ckpt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prefix = dir.appendingPathComponent("run").path
+        _ = try run(1, checkpoint: prefix)
+        let ck = try Trainer.readCheckpoint(prefix + ".json")
+        XCTAssertEqual(ck.state.epoch, 1)
+        let resumed = Trainer(model: try TrainableModel(graph: try ONNXImporter.load(ck.modelPath)), config: config, normalization: .fashionMNIST)
+        resumed.log = { _ in }
+        try resumed.restore(state: ck.state, momentumPath: ck.momentumPath)
+        try resumed.fit(data)
+        for (k, v) in a.model.graph.initializers {
+            XCTAssertEqual(resumed.model.graph.initializers[k], v, "\(k) differs after resume")
+        }
+    }
+
+    func testLRScheduleShapes() {
+        let s = LRSchedule(base: 0.1, kind: .cosine(minFactor: 0), warmupSteps: 10, totalSteps: 110, stepsPerEpoch: 10)
+        XCTAssertEqual(s.lr(at: 0), 0.01, accuracy: 1e-7)
+        XCTAssertEqual(s.lr(at: 9), 0.1, accuracy: 1e-7)
+        XCTAssertEqual(s.lr(at: 10), 0.1, accuracy: 1e-7)
+        XCTAssertEqual(s.lr(at: 60), 0.05, accuracy: 1e-6)
+        XCTAssertEqual(s.lr(at: 110), 0, accuracy: 1e-7)
+        let st = LRSchedule(base: 1, kind: .step(everyEpochs: 2, gamma: 0.1), totalSteps: 100, stepsPerEpoch: 10)
+        XCTAssertEqual(st.lr(at: 19), 1); XCTAssertEqual(st.lr(at: 20), 0.1, accuracy: 1e-7)
+    }
+
+    func testSGDNesterovAndDecayOnlyOnWeights() throws {
+        let g = try Architectures.build("vgg-tiny", channels: 1, height: 8, width: 8, classes: 2, seed: 1)
+        let m = try TrainableModel(graph: g)
+        XCTAssertTrue(m.decayedParameters.contains("conv1.weight"))
+        XCTAssertTrue(m.decayedParameters.contains("fc.weight"))
+        XCTAssertFalse(m.decayedParameters.contains("fc.bias"))
+        XCTAssertFalse(m.decayedParameters.contains("conv1.bn.weight"))
+        var sgd = SGD(momentum: 0.9, nesterov: true, weightDecay: 0.1)
+        let p0 = m.parameter("fc.bias").data[0], w0 = m.parameter("fc.weight").data[0]
+        var grads: [String: Tensor] = [:]
+        for n in m.parameterNames { grads[n] = Tensor(repeating: 1, shape: m.parameter(n).shape) }
+        sgd.step(m, gradients: grads, lr: 0.5)
+        // v = g; p -= lr·(g + μ·v) = lr·1.9 for the bias; the weight also sees wd·p.
+        XCTAssertEqual(m.parameter("fc.bias").data[0], p0 - 0.5 * 1.9, accuracy: 1e-6)
+        let gw = 1 + 0.1 * w0
+        XCTAssertEqual(m.parameter("fc.weight").data[0], w0 - 0.5 * (gw + 0.9 * gw), accuracy: 1e-6)
+    }
+
+    func testAugmentationFlipAndCrop() {
+        var x = Tensor(shape: [1, 1, 2, 3], data: [1, 2, 3, 4, 5, 6])
+        let flipOnly = Augmentation(pad: 0, flip: true)
+        var rng = SplitMix64(seed: 0)
+        var flipped = false
+        for _ in 0..<8 {
+            let before = x
+            flipOnly.apply(&x, normalization: .identity(), rng: &rng)
+            if x != before { XCTAssertEqual(x.data, [before.data[2], before.data[1], before.data[0], before.data[5], before.data[4], before.data[3]]); flipped = true }
+        }
+        XCTAssertTrue(flipped)
+        var y = Tensor(shape: [4, 1, 3, 3], data: (0..<36).map(Float.init))
+        var rng2 = SplitMix64(seed: 1)
+        Augmentation(pad: 1, flip: false).apply(&y, normalization: try! Normalization(mean: [0.5], std: [0.25]), rng: &rng2)
+        // Every output value is either an input value of the same image or the pad value −2.
+        for img in 0..<4 {
+            for v in y.data[(img * 9)..<(img * 9 + 9)] {
+                XCTAssertTrue(v == -2 || (Float(img * 9)...Float(img * 9 + 8)).contains(v))
+            }
+        }
+    }
+}
