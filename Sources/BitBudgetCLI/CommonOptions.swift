@@ -89,3 +89,23 @@ struct Progress {
         if done == total { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
     }
 }
+
+/// Options shared by the commands that quantize: calibration draw, weight clipping and the
+/// first/last layer policy.
+struct CalibrationOptions: ParsableArguments {
+    @Option(help: "Calibration images (drawn from the training split with --seed).")
+    var calib: Int = 512
+
+    @Option(help: "Seed for the calibration draw.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Clip search of the uniform weight quantizer: minmax, percentile:P, mse.")
+    var clip: String = "mse"
+
+    @Option(help: "First/last layer policy: a bit-width (default 8), 'float', or 'same' (quantized/searched like the rest).")
+    var firstLast: String = "8"
+
+    func validate() throws {
+        if calib < 1 { throw ValidationError("--calib must be at least 1") }
+    }
+}

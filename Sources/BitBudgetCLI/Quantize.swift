@@ -37,20 +37,12 @@ struct Quantize: ParsableCommand {
     @Option(help: "Weight granularity for --uniform: per-channel or per-tensor.")
     var granularity: String = "per-channel"
 
-    @Option(help: "Clip search of the uniform quantizers: minmax, percentile:P, mse.")
-    var clip: String = "mse"
 
-    @Option(help: "First/last layer policy for --uniform: a bit-width (default 8), 'float', or 'same'.")
-    var firstLast: String = "8"
 
     @Option(help: "Activation calibration for --uniform: minmax, percentile:P, mse, kl, fixed:A.")
     var actCalibration: String = "percentile:99.99"
 
-    @Option(help: "Calibration images (drawn from the training split with --seed).")
-    var calib: Int = 512
-
-    @Option(help: "Seed for the calibration draw.")
-    var seed: UInt64 = 0
+    @OptionGroup var calibration: CalibrationOptions
 
     @Flag(help: "Skip statistics correction (report only the uncorrected plan).")
     var noCorrection = false
@@ -66,12 +58,11 @@ struct Quantize: ParsableCommand {
 
     func validate() throws {
         if (uniform == nil) == (plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
-        if calib < 1 { throw ValidationError("--calib must be at least 1") }
     }
 
     func run() throws {
         compute.apply()
-        let setup = try SimulationSetup(model: model, data: data, calib: calib, seed: seed)
+        let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
         let plan: QuantizationPlan
         let planFile: String
         if let path = self.plan {
@@ -81,15 +72,15 @@ struct Quantize: ParsableCommand {
             let name = try QuantizerSpec.Name(parsing: quantizer)
             let spec = try QuantizerSpec(name, bits: name == .binary ? 1 : name == .ternary ? 2 : w,
                                          granularity: try Granularity(parsing: granularity),
-                                         clip: name.isUniform ? try ClipSearch(parsing: clip) : .minMax)
+                                         clip: name.isUniform ? try ClipSearch(parsing: calibration.clip) : .minMax)
             plan = try QuantizationPlan.uniform(layers: setup.simulator.layers, spec: spec, activationBits: a,
-                                                edges: try EdgeLayerPolicy(parsing: firstLast), model: model,
+                                                edges: try EdgeLayerPolicy(parsing: calibration.firstLast), model: model,
                                                 activationCalibration: actCalibration)
             planFile = "--uniform"
         }
         let floatBytes = setup.simulator.layers.reduce(0) { $0 + $1.weightCount * 4 }
         print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
-        print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(seed)")
+        print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(calibration.seed)")
         let float = try setup.evaluateFloat(batchSize: data.batch, progress: Progress(label: "float").update)
         print("float         \(float.top1Line)")
         let raw = try setup.simulator.prepare(plan, correction: false, planFile: planFile)
@@ -137,11 +128,11 @@ struct Quantize: ParsableCommand {
 }
 
 extension SimulationSetup {
-    init(model: String, data: DataOptions, calib: Int, seed: UInt64) throws {
+    init(model: String, data: DataOptions, calibration: CalibrationOptions) throws {
         let m = try data.mean.map { try Normalization.parseValues($0, name: "--mean") }
         let s = try data.std.map { try Normalization.parseValues($0, name: "--std") }
         try self.init(modelPath: model, dataDirectory: data.data ?? Defaults.fashionMNISTDirectory, format: data.dataset,
-                      split: data.split, limit: data.limit, mean: m, std: s, calibrationImages: calib, seed: seed)
+                      split: data.split, limit: data.limit, mean: m, std: s, calibrationImages: calibration.calib, seed: calibration.seed)
     }
 }
 

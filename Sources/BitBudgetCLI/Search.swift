@@ -38,20 +38,12 @@ struct Search: ParsableCommand {
     @Option(help: "Sensitivity metric: kl, loss, top1.")
     var metric: String = "loss"
 
-    @Option(help: "First/last layer policy: a bit-width (default 8), 'float', or 'same' (searched).")
-    var firstLast: String = "8"
 
     @Option(help: "Activation bits for every quantized layer (2–8), or 'float'.")
     var actBits: String = "8"
 
-    @Option(help: "Clip search of the uniform weight quantizer: minmax, percentile:P, mse.")
-    var clip: String = "mse"
 
-    @Option(help: "Calibration images (drawn from the training split with --seed).")
-    var calib: Int = 512
-
-    @Option(help: "Seed for the calibration draw.")
-    var seed: UInt64 = 0
+    @OptionGroup var calibration: CalibrationOptions
 
     @OptionGroup var data: DataOptions
     @OptionGroup var compute: ComputeOptions
@@ -70,7 +62,7 @@ struct Search: ParsableCommand {
         }
         let act: Int? = actBits == "float" ? nil : Int(actBits)
         if actBits != "float", !(2...8).contains(act ?? 0) { throw ValidationError("--act-bits must be 2–8 or 'float'") }
-        let clipSearch = try ClipSearch(parsing: clip)
+        let clipSearch = try ClipSearch(parsing: calibration.clip)
         let candidates: [QuantizerSpec] = try bits.split(separator: ",").map { tok in
             let t = tok.trimmingCharacters(in: .whitespaces).lowercased()
             if t == "t" || t == "ternary" { return try QuantizerSpec(.ternary) }
@@ -78,11 +70,10 @@ struct Search: ParsableCommand {
             guard let b = Int(t), (2...8).contains(b) else { throw ValidationError("--bits: '\(t)' is not 1–8 or t") }
             return try QuantizerSpec(.uniform, bits: b, granularity: .perChannel, clip: clipSearch)
         }
-        let edges = try EdgeLayerPolicy(parsing: firstLast)
+        let edges = try EdgeLayerPolicy(parsing: calibration.firstLast)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
-        let setup = try SimulationSetup(modelPath: model, dataDirectory: data.data ?? Defaults.fashionMNISTDirectory, format: data.dataset,
-                                        split: data.split, limit: data.limit, calibrationImages: calib, seed: seed)
+        let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
         let layers = setup.simulator.layers
         let searched = layers.filter { !(($0.isFirst || $0.isLast) && edges != .same) }
         print("model: \(model)  \(layers.count) weight layers (\(searched.count) searched; first/last: \(edges))")
