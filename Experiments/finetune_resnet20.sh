@@ -7,21 +7,22 @@ cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build-train}
 SHARED=${SHARED:-../shared}
 MODEL_OUT=${MODEL_OUT:-/tmp/resnet20_finetuned.onnx}   # 1 MB; not committed
-swift build --scratch-path "$SCRATCH" -c release --product bitbudget >/dev/null
+LR=${LR:-0.001}
+[ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" -c release --product bitbudget >/dev/null
 BB="$SCRATCH/release/bitbudget"
 OUT=results/finetune-resnet20
 mkdir -p "$OUT"
 {
-echo "== before: bitbudget eval"
+echo "== before: bitbudget eval (lr $LR)"
 "$BB" eval "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" --threads 2
 echo "== fine-tune"
 /usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
 "$BB" train --init "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" \
-    --epochs 1 --batch 128 --lr 0.002 --momentum 0.9 --weight-decay 1e-4 --augment --pad 4 \
+    --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay 1e-4 --augment --pad 4 \
     --seed 1 --threads 2 --log-every 50 --no-test --out "$MODEL_OUT"
 rm -f "${MODEL_OUT%.onnx}".ckpt.*
 echo "== after: bitbudget eval"
 "$BB" eval "$MODEL_OUT" --data "$SHARED/data/cifar10" --threads 2
 echo "== after: onnxruntime"
 python3 Experiments/ort_eval.py "$MODEL_OUT" --data "$SHARED/data/cifar10" --split test
-} 2>&1 | tee "$OUT/finetune.log"
+} 2>&1 | tee "$OUT/finetune_lr$LR.log"
