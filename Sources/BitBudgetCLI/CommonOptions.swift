@@ -109,3 +109,9 @@ struct CalibrationOptions: ParsableArguments {
         if calib < 1 { throw ValidationError("--calib must be at least 1") }
     }
 }
+
+/// A run-time failure the CLI reports as one line (no usage text: the arguments were fine).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

@@ -135,7 +135,7 @@ struct Search: ParsableCommand {
                 case .bytes: shown = String(format: "%.0fB", minimum)
                 case .bops: shown = String(format: "%.4gGBOPs", minimum / 1e9)
                 }
-                throw ValidationError("budget \(budget) is below the smallest feasible plan (\(shown) with these candidates and first/last policy)")
+                throw CLIError("budget \(budget) is below the smallest feasible plan (\(shown) with these candidates and first/last policy)")
             }
             throw e
         }
