@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this ONNX model instead of a fresh architecture.", valueName: "model.onnx"))
     var initModel: String?
 
-    @Option(help: "Resume from a checkpoint JSON written by an earlier run.")
+    @Option(help: "Resume from a checkpoint JSON written by an earlier run (give the same --epochs and options as that run; seed and batch come from the checkpoint).")
     var resume: String?
 
     @Option(help: "Epochs.") var epochs: Int = 5

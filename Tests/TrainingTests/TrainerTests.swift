@@ -40,15 +40,17 @@ final class TrainerTests: XCTestCase {
         let data = randomImages(48, seed: 11)
         var config = tinyConfig(epochs: 2)
         config.augmentation = Augmentation(pad: 1, flip: true)
-        config.schedule = .cosine(minFactor: 0); config.weightDecay = 5e-4; config.warmupEpochs = 0.5
+        config.schedule = .cosine(minFactor: 0); config.weightDecay = 5e-4; config.warmupEpochs = 0.4
         func run(_ epochs: Int, checkpoint: String? = nil) throws -> Trainer {
             let g = try Architectures.build("resnet-small", channels: 1, height: 8, width: 8, classes: 10, seed: 4)
             var c = config; c.checkpointPrefix = checkpoint
             let t = Trainer(model: try TrainableModel(graph: g), config: c, normalization: .fashionMNIST)
             t.log = { _ in }
-            t.config.epochs = epochs
-            try t.fit(data)
-            t.config.epochs = 2
+            // A 2-epoch run, interrupted after `epochs` epochs (the schedule spans both).
+            for _ in 0..<epochs {
+                try t.trainEpoch(data)
+                if let checkpoint { try t.saveCheckpoint(prefix: checkpoint, trainCount: data.count) }
+            }
             return t
         }
         let a = try run(2), b = try run(2)
