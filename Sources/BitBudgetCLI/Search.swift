@@ -78,11 +78,6 @@ struct Search: ParsableCommand {
         let searched = layers.filter { !(($0.isFirst || $0.isLast) && edges != .same) }
         print("model: \(model)  \(layers.count) weight layers (\(searched.count) searched; first/last: \(edges))")
         print("sensitivity: \(sensitivityMetric.rawValue) on \(setup.calibrationCount) calibration images, \(searched.count)×\(candidates.count) quantizations")
-        let started = Date()
-        let analyzer = SensitivityAnalyzer(simulator: setup.simulator, labels: setup.calibrationLabels, metric: sensitivityMetric)
-        let scores = try analyzer.analyze(layers: searched, candidates: candidates, progress: StepProgress(label: "sensitivity").update)
-        print(String(format: "sensitivity analysis: %.1f s", Date().timeIntervalSince(started)))
-
         // Costs in the budget's unit; edge layers are single-option (pinned or float).
         let totalParams = layers.reduce(0) { $0 + $1.weightCount }
         func cost(_ l: QuantizableLayer, _ spec: QuantizerSpec?) -> Double {
@@ -93,6 +88,19 @@ struct Search: ParsableCommand {
             case .bops: return Double(l.summary.macs) * wb * Double(spec == nil ? 32 : (act ?? 32))
             }
         }
+        let edgeSpec: QuantizerSpec? = { if case .pinned(let b) = edges { return try? QuantizerSpec(.uniform, bits: max(2, b), granularity: .perChannel, clip: clipSearch) }; return nil }()
+        // Fail an impossible budget before spending time on the analysis.
+        let minimumCost = layers.reduce(0.0) { acc, l in
+            acc + (searched.contains(l) ? candidates.map { cost(l, $0) }.min()! : cost(l, edgeSpec))
+        }
+        for (text, b) in zip(budgetTexts, budgets) where Self.budgetValue(b, totalParams: totalParams) < minimumCost * (1 - 1e-9) {
+            throw Self.infeasible(text, b, minimumCost, totalParams: totalParams)
+        }
+        let started = Date()
+        let analyzer = SensitivityAnalyzer(simulator: setup.simulator, labels: setup.calibrationLabels, metric: sensitivityMetric)
+        let scores = try analyzer.analyze(layers: searched, candidates: candidates, progress: StepProgress(label: "sensitivity").update)
+        print(String(format: "sensitivity analysis: %.1f s", Date().timeIntervalSince(started)))
+
         var problemLayers: [AllocationLayer] = []
         var specs: [[QuantizerSpec?]] = []
         for l in layers {
@@ -103,7 +111,7 @@ struct Search: ParsableCommand {
                 }))
                 specs.append(candidates)
             } else {
-                let spec: QuantizerSpec? = { if case .pinned(let b) = edges { return try? QuantizerSpec(.uniform, bits: max(2, b), granularity: .perChannel, clip: clipSearch) }; return nil }()
+                let spec = edgeSpec
                 problemLayers.append(.pinned(name: l.name, AllocationOption(label: spec.map { String($0.bits) } ?? "float", bits: Double(spec?.bits ?? 32), cost: cost(l, spec), score: 0)))
                 specs.append([spec])
             }
@@ -120,23 +128,10 @@ struct Search: ParsableCommand {
     func allocate(_ parsedBudget: Budget, text budget: String, dir out: String, problem: AllocationProblem, alloc: any Allocator,
                   layers: [QuantizableLayer], specs: [[QuantizerSpec?]], totalParams: Int, act: Int?, setup: SimulationSetup,
                   searched: [QuantizableLayer], candidates: [QuantizerSpec], scores: [[Double]]) throws {
-        let budgetValue: Double
-        switch parsedBudget {
-        case .averageBits(let b): budgetValue = b * Double(totalParams)
-        case .bytes(let b): budgetValue = b
-        case .bops(let b): budgetValue = b
-        }
+        let budgetValue = Self.budgetValue(parsedBudget, totalParams: totalParams)
         let allocation: Allocation
         do { allocation = try alloc.allocate(problem, budget: budgetValue) } catch let e as AllocationError {
-            if case .infeasible(let minimum) = e {
-                let shown: String
-                switch parsedBudget {
-                case .averageBits: shown = String(format: "%.3fbits", minimum / Double(totalParams))
-                case .bytes: shown = String(format: "%.0fB", minimum)
-                case .bops: shown = String(format: "%.4gGBOPs", minimum / 1e9)
-                }
-                throw CLIError("budget \(budget) is below the smallest feasible plan (\(shown) with these candidates and first/last policy)")
-            }
+            if case .infeasible(let minimum) = e { throw Self.infeasible(budget, parsedBudget, minimum, totalParams: totalParams) }
             throw e
         }
         var planLayers: [QuantizationPlan.Layer] = []
@@ -162,6 +157,24 @@ struct Search: ParsableCommand {
         print(String(format: "allocator %@: predicted score %.4f, average %.3f weight bits, %d packed weight bytes", allocator, allocation.totalScore, avgBits, q.weightBytes))
         print("wrote \(out)/plan.json, sensitivity.csv, layers.csv\(allocator == "dp" ? ", frontier.csv" : "")")
         print("top-1: \(r.top1Line.dropFirst("top-1: ".count)) at budget \(budget) on \(setup.test.source) (measured, statistics correction on)")
+    }
+
+    /// The budget in the allocation problem's cost unit (average bits become a bit total).
+    static func budgetValue(_ b: Budget, totalParams: Int) -> Double {
+        switch b {
+        case .averageBits(let bits): return bits * Double(totalParams)
+        case .bytes(let v), .bops(let v): return v
+        }
+    }
+
+    static func infeasible(_ text: String, _ b: Budget, _ minimum: Double, totalParams: Int) -> CLIError {
+        let shown: String
+        switch b {
+        case .averageBits: shown = String(format: "%.3fbits", minimum / Double(totalParams))
+        case .bytes: shown = String(format: "%.0fB", minimum)
+        case .bops: shown = String(format: "%.4gGBOPs", minimum / 1e9)
+        }
+        return CLIError("budget \(text) is below the smallest feasible plan (\(shown) with these candidates and first/last policy)")
     }
 
     static func unit(_ b: Budget) -> Int {
