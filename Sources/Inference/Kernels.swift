@@ -173,28 +173,12 @@ enum Kernels {
     }
 
     static func slice(_ x: Tensor, _ starts: [Int], _ ends: [Int], _ axes: [Int], _ steps: [Int], _ node: Node) throws -> Tensor {
-        var st = [Int](repeating: 0, count: x.rank), sp = [Int](repeating: 1, count: x.rank), out = x.shape
-        guard starts.count == ends.count, axes.isEmpty || axes.count == starts.count, steps.isEmpty || steps.count == starts.count else {
-            throw ExecutionError(node: node.name, "Slice starts/ends/axes/steps lengths differ")
+        do {
+            let g = try SliceGeometry(shape: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
+            return x.sliced(starts: g.starts, steps: g.steps, outShape: g.outShape)
+        } catch let e as SliceGeometry.Invalid {
+            throw ExecutionError(node: node.name, e.description)
         }
-        for i in 0..<starts.count {
-            let ax = try normalize(axes.isEmpty ? i : axes[i], rank: x.rank, node)
-            let step = steps.isEmpty ? 1 : steps[i]
-            guard step != 0 else { throw ExecutionError(node: node.name, "Slice step 0") }
-            let dim = x.shape[ax]
-            func clampIndex(_ v: Int, _ lo: Int, _ hi: Int) -> Int { min(max(v < 0 ? v + dim : v, lo), hi) }
-            var s: Int, e: Int
-            if step > 0 {
-                s = clampIndex(starts[i], 0, dim); e = clampIndex(ends[i], 0, dim)
-                out[ax] = max(0, (e - s + step - 1) / step)
-            } else {
-                s = clampIndex(starts[i], 0, dim - 1)
-                e = ends[i] < -dim ? -1 : clampIndex(ends[i], -1, dim - 1)
-                out[ax] = max(0, (s - e + (-step) - 1) / (-step))
-            }
-            st[ax] = s; sp[ax] = step
-        }
-        return x.sliced(starts: st, steps: sp, outShape: out)
     }
 
     /// Reshape with ONNX's 0 (copy) and -1 (infer). (Files exported at a fixed batch of 1 have

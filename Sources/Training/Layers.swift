@@ -360,31 +360,14 @@ enum Layers {
 
     static func sliceGeometry(_ shape: [Int], _ starts: [Int], _ ends: [Int], _ axes: [Int], _ steps: [Int], _ node: Node) throws
         -> (starts: [Int], steps: [Int], outShape: [Int]) {
-        let rank = shape.count
-        var st = [Int](repeating: 0, count: rank), sp = [Int](repeating: 1, count: rank), out = shape
-        for i in 0..<starts.count {
-            var ax = axes.isEmpty ? i : axes[i]
-            if ax < 0 { ax += rank }
-            guard ax >= 0, ax < rank else { throw TrainingError("node '\(node.name)' (Slice): axis out of range") }
-            let step = steps.isEmpty ? 1 : steps[i]
-            guard step != 0 else { throw TrainingError("node '\(node.name)' (Slice): step 0") }
-            let dim = shape[ax]
-            func clampIndex(_ v: Int, _ lo: Int, _ hi: Int) -> Int { min(max(v < 0 ? v + dim : v, lo), hi) }
-            var s: Int, e: Int
-            if step > 0 {
-                s = clampIndex(starts[i], 0, dim); e = clampIndex(ends[i], 0, dim)
-                out[ax] = max(0, (e - s + step - 1) / step)
-            } else {
-                s = clampIndex(starts[i], 0, dim - 1)
-                e = ends[i] < -dim ? -1 : clampIndex(ends[i], -1, dim - 1)
-                out[ax] = max(0, (s - e + (-step) - 1) / (-step))
-            }
-            st[ax] = s; sp[ax] = step
+        do {
+            let g = try SliceGeometry(shape: shape, starts: starts, ends: ends, axes: axes, steps: steps)
+            return (g.starts, g.steps, g.outShape)
+        } catch let e as SliceGeometry.Invalid {
+            throw TrainingError("node '\(node.name)' (\(e.description))")
         }
-        return (st, sp, out)
     }
 
-    /// Scatters `dy` back into a zero tensor of `inputShape` at the sliced positions.
     static func sliceBackward(_ dy: Tensor, inputShape: [Int], starts: [Int], steps: [Int]) -> Tensor {
         var dx = Tensor(zeros: inputShape)
         let r = inputShape.count
