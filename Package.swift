@@ -22,14 +22,14 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3"])]),
 
         // Tensor math: imports nothing of ours.
-        .target(name: "TensorMath", dependencies: ["CBLAS"], swiftSettings: release),
+        .target(name: "TensorMath", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: release),
         // ONNX protobuf message types (generated once, committed).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md", "generate.sh", "onnx-subset.proto"]),
         // Model IR, ONNX import/export, BN folding.
-        .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: release),
+        .target(name: "ModelIR", dependencies: ["TensorMath", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["README.md"], swiftSettings: release),
         // FP32 executor and evaluation.
-        .target(name: "Inference", dependencies: ["ModelIR", "TensorMath", "Datasets"], swiftSettings: release),
+        .target(name: "Inference", dependencies: ["ModelIR", "TensorMath", "Datasets"], exclude: ["README.md"], swiftSettings: release),
         // Datasets: CIFAR-10 binary, IDX (gzip), .npy.
         .target(name: "Datasets", dependencies: ["TensorMath", "CZlib"], exclude: ["README.md"], swiftSettings: release),
         // Quantizers: the survey's rounding rules, one definition each.
@@ -37,9 +37,9 @@ let package = Package(
         // Allocators: pure functions of (scores, costs, budget).
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
         // Quantization plan + fake-quant simulator with statistics correction.
-        .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], swiftSettings: release),
+        .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
         // Sensitivity analysis: per-layer damage at each candidate bit-width.
-        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], swiftSettings: release),
+        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
