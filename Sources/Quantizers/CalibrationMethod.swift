@@ -44,16 +44,4 @@ public enum CalibrationMethod: Equatable, Hashable, Sendable {
     }
 }
 
-extension CalibrationMethod: Codable {
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(text)
-    }
-}
+extension CalibrationMethod: TextCodable {}
