@@ -73,7 +73,8 @@ enum Defaults {
     }
 }
 
-/// A one-line progress indicator on stderr (only when stderr is a terminal, so logs stay clean).
+/// A one-line progress indicator on stderr (only when stderr is a terminal, so logs stay clean);
+/// counts images for evaluation and (layer, bits) steps for sensitivity analysis.
 struct Progress {
     let label: String
     let start = Date()
@@ -85,7 +86,7 @@ struct Progress {
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let width = 30, filled = width * done / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write("\r\(label) \(bar) \(done)/\(total) \(String(format: "%.0f", Double(done) / max(elapsed, 1e-9))) img/s ETA \(String(format: "%.0f", eta))s ".data(using: .utf8)!)
+        FileHandle.standardError.write("\r\(label) \(bar) \(done)/\(total) \(String(format: "%.0f", Double(done) / max(elapsed, 1e-9))) /s ETA \(String(format: "%.0f", eta))s ".data(using: .utf8)!)
         if done == total { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
     }
 }

@@ -98,7 +98,7 @@ struct Search: ParsableCommand {
         }
         let started = Date()
         let analyzer = SensitivityAnalyzer(simulator: setup.simulator, labels: setup.calibrationLabels, metric: sensitivityMetric)
-        let scores = try analyzer.analyze(layers: searched, candidates: candidates, progress: StepProgress(label: "sensitivity").update)
+        let scores = try analyzer.analyze(layers: searched, candidates: candidates, progress: Progress(label: "sensitivity").update)
         print(String(format: "sensitivity analysis: %.1f s", Date().timeIntervalSince(started)))
 
         var problemLayers: [AllocationLayer] = []
@@ -180,14 +180,6 @@ struct Search: ParsableCommand {
     static func unit(_ b: Budget) -> Int {
         switch b { case .averageBits: return 0; case .bytes: return 1; case .bops: return 2 }
     }
-}
-
-/// Progress over analysis steps (not images).
-struct StepProgress {
-    let label: String
-    let inner: Progress
-    init(label: String) { self.label = label; inner = Progress(label: label) }
-    func update(_ done: Int, _ total: Int) { inner.update(done, total) }
 }
 
 /// The CSV files `search` writes (atomically).
