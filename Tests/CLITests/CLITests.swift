@@ -115,5 +115,10 @@ final class CLITests: XCTestCase {
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "1bits", "--calib", "8", "--out", tmp + "/x"], mentions: ["below the smallest feasible plan"])
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "lots", "--calib", "8", "--out", tmp + "/x"], mentions: ["lots"])
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--allocator", "magic", "--out", tmp + "/x"], mentions: ["magic"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--bits", "2,9", "--out", tmp + "/x"], mentions: ["--bits", "9"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--metric", "vibes", "--out", tmp + "/x"], mentions: ["--metric", "vibes"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--act-bits", "1", "--out", tmp + "/x"], mentions: ["--act-bits"])
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--first-last", "12"], mentions: ["--first-last", "12"])
+        try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--clip", "guess"], mentions: ["guess"])
     }
 }
