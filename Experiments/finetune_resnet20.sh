@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Fine-tunes the pretrained CIFAR-10 ResNet-20 for one epoch at a small learning rate
-# (all BN layers train) and evaluates it before and after, with BitBudget and onnxruntime.
+# and evaluates it before and after, with BitBudget and onnxruntime.
+# Env: LR (default 0.001), WD (weight decay, default 1e-4), BN (train = batch statistics with
+# running statistics updated, the default; frozen = running statistics kept, BN scale/bias
+# still trained).
 # Run from the repository root; needs ../shared (models + CIFAR-10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,21 +11,26 @@ SCRATCH=${SCRATCH:-.build-train}
 SHARED=${SHARED:-../shared}
 MODEL_OUT=${MODEL_OUT:-/tmp/resnet20_finetuned.onnx}   # 1 MB; not committed
 LR=${LR:-0.001}
+WD=${WD:-1e-4}
+BN=${BN:-train}
+TAG="lr$LR"
+[ "$WD" = "1e-4" ] || TAG="$TAG-wd$WD"
+[ "$BN" = "train" ] || TAG="$TAG-bn$BN"
 [ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" -c release --product bitbudget >/dev/null
 BB="$SCRATCH/release/bitbudget"
 OUT=results/finetune-resnet20
 mkdir -p "$OUT"
 {
-echo "== before: bitbudget eval (lr $LR)"
+echo "== before: bitbudget eval (lr $LR, weight decay $WD, bn $BN)"
 "$BB" eval "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" --threads 2
 echo "== fine-tune"
 /usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
 "$BB" train --init "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" \
-    --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay 1e-4 --augment --pad 4 \
+    --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay "$WD" --bn "$BN" --augment --pad 4 \
     --seed 1 --threads 2 --log-every 50 --no-test --out "$MODEL_OUT"
 rm -f "${MODEL_OUT%.onnx}".ckpt.*
 echo "== after: bitbudget eval"
 "$BB" eval "$MODEL_OUT" --data "$SHARED/data/cifar10" --threads 2
 echo "== after: onnxruntime"
 python3 Experiments/ort_eval.py "$MODEL_OUT" --data "$SHARED/data/cifar10" --split test
-} 2>&1 | tee "$OUT/finetune_lr$LR.log"
+} 2>&1 | tee "$OUT/finetune_$TAG.log"

@@ -43,6 +43,9 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs between LR drops for --schedule step.") var stepEpochs: Int = 2
     @Option(help: "Linear warmup length in epochs.") var warmup: Double = 0
     @Option(help: "Random seed (initialization, shuffling, augmentation).") var seed: UInt64 = 1
+    @Option(name: .customLong("bn"), help: "BatchNorm while training: train (batch statistics, running ones updated) or frozen (running statistics kept; scale/bias still learn — for fine-tuning).")
+    var bnMode: String = "train"
+    @Option(help: "BatchNorm running-statistics momentum for --bn train (PyTorch convention).") var bnMomentum: Float = 0.1
     @Flag(help: "Random crop (padding --pad) + horizontal flip.") var augment = false
     @Option(help: "Crop padding for --augment (pixels).") var pad: Int = 2
     @Option(help: "Hold out the last N training images for validation after each epoch.") var val: Int = 0
@@ -93,6 +96,11 @@ struct Train: ParsableCommand {
         config.momentum = momentum; config.nesterov = nesterov; config.weightDecay = weightDecay
         config.schedule = schedule == "cosine" ? .cosine(minFactor: 0) : schedule == "step" ? .step(everyEpochs: stepEpochs, gamma: 0.1) : .constant
         config.warmupEpochs = warmup; config.seed = seed
+        guard let bn = BatchNormMode(rawValue: bnMode) else {
+            throw ValidationError("--bn must be train or frozen, not '\(bnMode)'")
+        }
+        guard bnMomentum > 0, bnMomentum <= 1 else { throw ValidationError("--bn-momentum must be in (0, 1], not \(bnMomentum)") }
+        config.batchNorm = bn; config.bnMomentum = bnMomentum
         if let state = checkpoint?.state {
             // The run's identity comes from the checkpoint: same seed and batch size, so the
             // remaining epochs see exactly the batches the uninterrupted run would have.

@@ -20,8 +20,23 @@ public struct TrainingConfig: Sendable {
     public var logEvery: Int = 50
     /// When set, a checkpoint is written after every epoch to `<prefix>.onnx/.json/.momentum`.
     public var checkpointPrefix: String? = nil
+    /// How BatchNormalization layers behave while training (see `BatchNormMode`).
+    public var batchNorm: BatchNormMode = .train
+    /// PyTorch-style running-statistics momentum for `.train` (weight of the new batch).
+    public var bnMomentum: Float = 0.1
 
     public init() {}
+}
+
+/// BatchNormalization behaviour during training.
+///
+/// `.train` is ordinary training: batch statistics, running statistics updated with
+/// `bnMomentum`. `.frozen` normalizes with the running statistics and never updates them,
+/// while the BN scale and bias still receive gradients — the usual choice when fine-tuning a
+/// converged model at a small learning rate, where re-estimating the statistics from
+/// augmented mini-batches only adds noise.
+public enum BatchNormMode: String, Sendable, CaseIterable {
+    case train, frozen
 }
 
 /// Optimizer state saved next to a checkpoint's ONNX file.
@@ -83,7 +98,8 @@ public final class Trainer {
         let started = Date()
         var lossSum = 0.0, correct = 0, seen = 0
         var windowLoss = 0.0, windowCorrect = 0, windowSeen = 0, windowStart = Date()
-        model.training = true
+        model.training = config.batchNorm == .train
+        model.bnMomentum = config.bnMomentum
         for s in 0..<steps {
             let idx = Array(order[(s * bs)..<min(data.count, (s + 1) * bs)])
             let sub = data.subset(idx)
@@ -118,7 +134,7 @@ public final class Trainer {
     /// Loss and top-1 of the model in eval mode (BN running statistics).
     public func evaluate(_ data: ImageDataset, batchSize: Int = 256) throws -> (loss: Double, accuracy: Double) {
         model.training = false
-        defer { model.training = true; model.clearCache() }
+        defer { model.training = config.batchNorm == .train; model.clearCache() }
         var loss = 0.0, correct = 0
         var start = 0
         while start < data.count {

@@ -72,6 +72,28 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// `--bn frozen`: running statistics stay exactly as they were, while BN scale/bias and
+    /// the conv weights still move; `.train` changes the running statistics.
+    func testFrozenBatchNormKeepsRunningStatistics() throws {
+        let data = randomImages(32, seed: 3)
+        func run(_ mode: BatchNormMode) throws -> (before: [String: Tensor], after: [String: Tensor], buffers: [String]) {
+            let g = try Architectures.build("resnet-small", channels: 1, height: 8, width: 8, classes: 10, seed: 2)
+            var c = tinyConfig(epochs: 1); c.batchNorm = mode
+            let model = try TrainableModel(graph: g)
+            let t = Trainer(model: model, config: c, normalization: .fashionMNIST)
+            t.log = { _ in }
+            try t.trainEpoch(data)
+            return (g.initializers, model.graph.initializers, model.bufferNames)
+        }
+        let frozen = try run(.frozen)
+        XCTAssertFalse(frozen.buffers.isEmpty)
+        for name in frozen.buffers { XCTAssertEqual(frozen.before[name], frozen.after[name], name) }
+        let moved = frozen.before.keys.filter { frozen.before[$0] != frozen.after[$0] }
+        XCTAssertFalse(moved.isEmpty, "frozen BN must still train the parameters")
+        let trained = try run(.train)
+        XCTAssertTrue(trained.buffers.contains { trained.before[$0] != trained.after[$0] })
+    }
+
     func testLRScheduleShapes() {
         let s = LRSchedule(base: 0.1, kind: .cosine(minFactor: 0), warmupSteps: 10, totalSteps: 110, stepsPerEpoch: 10)
         XCTAssertEqual(s.lr(at: 0), 0.01, accuracy: 1e-7)
