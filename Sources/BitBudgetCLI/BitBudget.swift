@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `bitbudget`: find per-layer bit-widths for image-classification CNNs.
 @main
@@ -19,4 +20,20 @@ struct BitBudget: ParsableCommand {
           bitbudget bench MODEL.onnx                images/s at batch 1 and 256
         """,
         subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Train.self, Bench.self])
+
+    /// Like the default entry point, but every failure is one line on stderr: the parser's
+    /// own usage dump after a bad option value buries the message, and `--help` says more.
+    /// Help and version requests still print in full.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -66,6 +66,7 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(r.status, 0, "expected failure: \(args)", file: file, line: line)
         let msg = r.err.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertFalse(msg.isEmpty, file: file, line: line)
+        XCTAssertEqual(msg.split(separator: "\n").count, 1, "expected a one-line error: '\(msg)'", file: file, line: line)
         for n in needles { XCTAssertTrue(msg.contains(n), "'\(msg)' lacks '\(n)'", file: file, line: line) }
         XCTAssertFalse(r.err.contains("Fatal error"), r.err, file: file, line: line)
     }
@@ -120,5 +121,7 @@ final class CLITests: XCTestCase {
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--act-bits", "1", "--out", tmp + "/x"], mentions: ["--act-bits"])
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--first-last", "12"], mentions: ["--first-last", "12"])
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--clip", "guess"], mentions: ["guess"])
+        try assertFails(["train", "--bn", "sometimes", "--data", tmp + "/data"], mentions: ["--bn", "sometimes"])
+        try assertFails(["eval", model, "--no-such-flag"], mentions: ["--no-such-flag"])
     }
 }
