@@ -64,8 +64,7 @@ public enum Convolution {
                                        b: bmat + j0, ldb: plane, c: yout + j0, ldc: plane)
                             for oc in 0..<coutG {
                                 let row = yout + oc * plane + j0
-                                if let bb = biasData { let bv = bb[grp * coutG + oc]; for j in 0..<(j1 - j0) { row[j] += bv } }
-                                activation.apply(row, j1 - j0)
+                                epilogue(row, j1 - j0, bias: biasData?[grp * coutG + oc], activation)
                             }
                         }
                     }
@@ -102,8 +101,7 @@ public enum Convolution {
                             for oc in 0..<coutG {
                                 let row = y + ((first + j) * cout + grp * coutG + oc) * plane
                                 if let tmp { row.update(from: tmp + oc * count * plane + j * plane, count: plane) }
-                                if let bb = biasData { let bv = bb[grp * coutG + oc]; for q in 0..<plane { row[q] += bv } }
-                                activation.apply(row, plane)
+                                epilogue(row, plane, bias: biasData?[grp * coutG + oc], activation)
                             }
                         }
                     }
@@ -111,5 +109,13 @@ public enum Convolution {
             }
         }}}
         return out
+    }
+
+    /// Bias + fused activation over one output-row segment while it is still in cache; both
+    /// work splits end with it.
+    @inline(__always)
+    private static func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, bias: Float?, _ activation: FusedActivation) {
+        if let bias { for j in 0..<count { row[j] += bias } }
+        activation.apply(row, count)
     }
 }
