@@ -15,7 +15,7 @@ final class IntegerNetworkTests: XCTestCase {
         .appendingPathComponent("Fixtures/net_engine_tiny.onnx").path
 
     static func images(_ n: Int, seed: UInt64) -> Tensor {
-        var rng = SplitMix64(seed: seed)
+        var rng = TensorMath.SplitMix64(seed: seed)
         return Tensor(shape: [n, 3, 8, 8], data: (0..<(n * 192)).map { _ in rng.nextUnitFloat() * 4 - 2 })
     }
 
