@@ -18,9 +18,10 @@ public struct ScatterSeries: Sendable {
 
 /// Shared plot-area geometry: margins, linear scales, axes with ticks and labels.
 struct PlotFrame {
-    let left = 70.0, right = 20.0, top = 40.0, bottom = 60.0
+    let left = 70.0, right = 20.0, top = 40.0
     let width: Double, height: Double
     let x: (lo: Double, hi: Double), y: (lo: Double, hi: Double)
+    var bottom = 60.0
     var plotW: Double { width - left - right }
     var plotH: Double { height - top - bottom }
     func px(_ v: Double) -> Double { left + (x.hi == x.lo ? 0.5 : (v - x.lo) / (x.hi - x.lo)) * plotW }
@@ -120,10 +121,12 @@ public struct BarChart {
     }
 
     public var svg: SVGDocument {
-        let w = width ?? max(480, 90 + Double(bars.count) * 26)
+        let w = width ?? max(Double(title.count) * 8 + 40, 90 + Double(bars.count) * 26)
         let top = max(yMax ?? 0, bars.map(\.value).filter(\.isFinite).max() ?? 1)
-        var frame = PlotFrame(width: w, height: height, x: (0, Double(max(1, bars.count))), y: (0, top > 0 ? top : 1))
-        frame = PlotFrame(width: w, height: height + 60, x: frame.x, y: frame.y)
+        // Room below the axis for the rotated labels (≈ 5.5 px per character at 9 px, sin 55°).
+        let labelDrop = 14 + 0.82 * 5.5 * Double(bars.map(\.label.count).max() ?? 0)
+        let frame = PlotFrame(width: w, height: height + labelDrop, x: (0, Double(max(1, bars.count))), y: (0, top > 0 ? top : 1),
+                              bottom: 30 + labelDrop)
         var svg = SVGDocument(width: frame.width, height: frame.height)
         frame.drawAxes(&svg, title: title, xLabel: xLabel, yLabel: yLabel, xTicks: false)
         let slot = frame.plotW / Double(max(1, bars.count))
