@@ -121,10 +121,14 @@ public struct BarChart {
     }
 
     public var svg: SVGDocument {
-        let w = width ?? max(Double(title.count) * 8 + 40, 90 + Double(bars.count) * 26)
-        let top = max(yMax ?? 0, bars.map(\.value).filter(\.isFinite).max() ?? 1)
+        let titleWidth: Double = Double(title.count) * 8 + 40
+        let barsWidth: Double = 90 + Double(bars.count) * 26
+        let w: Double = width ?? max(titleWidth, barsWidth)
+        let largest: Double = bars.map(\.value).filter(\.isFinite).max() ?? 1
+        let top: Double = max(yMax ?? 0, largest)
         // Room below the axis for the rotated labels (≈ 5.5 px per character at 9 px, sin 55°).
-        let labelDrop = 14 + 0.82 * 5.5 * Double(bars.map(\.label.count).max() ?? 0)
+        let longest: Int = bars.map { $0.label.count }.max() ?? 0
+        let labelDrop: Double = 14 + 0.82 * 5.5 * Double(longest)
         let frame = PlotFrame(width: w, height: height + labelDrop, x: (0, Double(max(1, bars.count))), y: (0, top > 0 ? top : 1),
                               bottom: 30 + labelDrop)
         var svg = SVGDocument(width: frame.width, height: frame.height)
@@ -135,7 +139,7 @@ public struct BarChart {
             let x0 = frame.left + Double(i) * slot + slot * 0.15
             svg.rect(x: x0, y: frame.py(v), width: slot * 0.7, height: frame.py(0) - frame.py(v), fill: b.colour, stroke: "#333333",
                      cls: "bar", title: "\(b.label): \(CSVTable.number(b.value))")
-            svg.text(b.label, x: x0 + slot * 0.35, y: frame.py(0) + 10, size: 9, anchor: .end, rotate: -55, cls: "bar-label")
+            svg.text(b.label, x: x0 + slot * 0.35, y: frame.py(0) + 10, size: 9, anchor: SVGDocument.Anchor.end, rotate: -55, cls: "bar-label")
         }
         return svg
     }
