@@ -39,11 +39,12 @@ let package = Package(
         // Reports: SVG plots and CSV tables (Foundation only).
         .target(name: "Reports", exclude: ["README.md"]),
         // Quantization plan + fake-quant simulator with statistics correction.
-        .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
+        .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "CKernels", "CBLAS"], exclude: ["README.md"], swiftSettings: release),
         // Sensitivity analysis: per-layer damage at each candidate bit-width.
         .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
-        // Integer engine: packed weights and integer kernels.
-        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
+        // Integer engine: packed weights, integer kernels, and the whole-model pipeline over
+        // the simulator's IntegerProgram (never search or training).
+        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath", "Simulation"], exclude: ["README.md"], swiftSettings: release),
 
         // Training: backward pass, SGD, built-in architectures.
         .target(name: "Training", dependencies: ["TensorMath", "ModelIR", "Inference", "Datasets"],
@@ -73,6 +74,6 @@ let package = Package(
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath", "Simulation", "ModelIR", "Inference"]),
     ]
 )

@@ -3,7 +3,8 @@
 # and evaluates it before and after, with BitBudget and onnxruntime.
 # Env: LR (default 0.001), WD (weight decay, default 1e-4), BN (train = batch statistics with
 # running statistics updated, the default; frozen = running statistics kept, BN scale/bias
-# still trained).
+# still trained), BNM (BN momentum for the running statistics, default 0.1; 0 keeps the
+# pretrained running statistics while training still normalizes with batch statistics).
 # Run from the repository root; needs ../shared (models + CIFAR-10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,11 @@ MODEL_OUT=${MODEL_OUT:-/tmp/resnet20_finetuned.onnx}   # 1 MB; not committed
 LR=${LR:-0.001}
 WD=${WD:-1e-4}
 BN=${BN:-train}
+BNM=${BNM:-0.1}
 TAG="lr$LR"
 [ "$WD" = "1e-4" ] || TAG="$TAG-wd$WD"
 [ "$BN" = "train" ] || TAG="$TAG-bn$BN"
+[ "$BNM" = "0.1" ] || TAG="$TAG-bnm$BNM"
 [ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" -c release --product bitbudget >/dev/null
 BB="$SCRATCH/release/bitbudget"
 OUT=results/finetune-resnet20
@@ -26,7 +29,7 @@ echo "== before: bitbudget eval (lr $LR, weight decay $WD, bn $BN)"
 echo "== fine-tune"
 /usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
 "$BB" train --init "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" \
-    --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay "$WD" --bn "$BN" --augment --pad 4 \
+    --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay "$WD" --bn "$BN" --bn-momentum "$BNM" --augment --pad 4 \
     --seed 1 --threads 2 --log-every 50 --no-test --out "$MODEL_OUT"
 rm -f "${MODEL_OUT%.onnx}".ckpt.*
 echo "== after: bitbudget eval"

@@ -16,10 +16,11 @@ struct BitBudget: ParsableCommand {
           bitbudget eval MODEL.onnx --data DIR      float accuracy on a dataset
           bitbudget quantize MODEL --data DIR --uniform 4/8       simulate a precision plan
           bitbudget search MODEL --data DIR --budget 3bits        find per-layer bit-widths
+          bitbudget run MODEL --data DIR --uniform 4/8 --parity   run a plan on the integer engine
           bitbudget train --arch vgg-small --out model.onnx       train on Fashion-MNIST
           bitbudget bench MODEL.onnx                images/s at batch 1 and 256
         """,
-        subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Train.self, Bench.self])
+        subcommands: [Info.self, Eval.self, Quantize.self, Search.self, Run.self, Train.self, Bench.self])
 
     /// Like the default entry point, but every failure is one line on stderr: the parser's
     /// own usage dump after a bad option value buries the message, and `--help` says more.

@@ -63,21 +63,8 @@ struct Quantize: ParsableCommand {
     func run() throws {
         compute.apply()
         let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
-        let plan: QuantizationPlan
-        let planFile: String
-        if let path = self.plan {
-            plan = try QuantizationPlan.load(path); planFile = path
-        } else {
-            let (w, a) = try Self.parseUniform(uniform!)
-            let name = try QuantizerSpec.Name(parsing: quantizer)
-            let spec = try QuantizerSpec(name, bits: name == .binary ? 1 : name == .ternary ? 2 : w,
-                                         granularity: try Granularity(parsing: granularity),
-                                         clip: name.isUniform ? try ClipSearch(parsing: calibration.clip) : .minMax)
-            plan = try QuantizationPlan.uniform(layers: setup.simulator.layers, spec: spec, activationBits: a,
-                                                edges: try EdgeLayerPolicy(parsing: calibration.firstLast), model: model,
-                                                activationCalibration: actCalibration)
-            planFile = "--uniform"
-        }
+        let (plan, planFile) = try Self.makePlan(file: self.plan, uniform: uniform, quantizer: quantizer, granularity: granularity,
+                                                 actCalibration: actCalibration, calibration: calibration, setup: setup, model: model)
         let floatBytes = setup.simulator.layers.reduce(0) { $0 + $1.weightCount * 4 }
         print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
         print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(calibration.seed)")
@@ -101,6 +88,21 @@ struct Quantize: ParsableCommand {
         if let csv { try CSVFile.write(final.model.metrics, to: csv) }
         if let savePlan { try plan.write(to: savePlan) }
         print("top-1: \(final.result.top1Line.dropFirst("top-1: ".count))")
+    }
+
+    /// The plan of `--plan FILE` or `--uniform W[/A]` (shared by `quantize` and `run`).
+    static func makePlan(file: String?, uniform: String?, quantizer: String, granularity: String, actCalibration: String,
+                         calibration: CalibrationOptions, setup: SimulationSetup, model: String) throws -> (QuantizationPlan, String) {
+        if let path = file { return (try QuantizationPlan.load(path), path) }
+        let (w, a) = try Self.parseUniform(uniform!)
+        let name = try QuantizerSpec.Name(parsing: quantizer)
+        let spec = try QuantizerSpec(name, bits: name == .binary ? 1 : name == .ternary ? 2 : w,
+                                     granularity: try Granularity(parsing: granularity),
+                                     clip: name.isUniform ? try ClipSearch(parsing: calibration.clip) : .minMax)
+        let plan = try QuantizationPlan.uniform(layers: setup.simulator.layers, spec: spec, activationBits: a,
+                                                edges: try EdgeLayerPolicy(parsing: calibration.firstLast), model: model,
+                                                activationCalibration: actCalibration)
+        return (plan, "--uniform")
     }
 
     static func parseUniform(_ s: String) throws -> (Int, Int?) {

@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed (initialization, shuffling, augmentation).") var seed: UInt64 = 1
     @Option(name: .customLong("bn"), help: "BatchNorm while training: train (batch statistics, running ones updated) or frozen (running statistics kept; scale/bias still learn — for fine-tuning).")
     var bnMode: String = "train"
-    @Option(help: "BatchNorm running-statistics momentum for --bn train (PyTorch convention).") var bnMomentum: Float = 0.1
+    @Option(help: "BatchNorm running-statistics momentum for --bn train (PyTorch convention; 0 keeps the initial running statistics, e.g. a pretrained model's, while training normalizes with batch statistics).") var bnMomentum: Float = 0.1
     @Flag(help: "Random crop (padding --pad) + horizontal flip.") var augment = false
     @Option(help: "Crop padding for --augment (pixels).") var pad: Int = 2
     @Option(help: "Hold out the last N training images for validation after each epoch.") var val: Int = 0
@@ -99,7 +99,7 @@ struct Train: ParsableCommand {
         guard let bn = BatchNormMode(rawValue: bnMode) else {
             throw ValidationError("--bn must be train or frozen, not '\(bnMode)'")
         }
-        guard bnMomentum > 0, bnMomentum <= 1 else { throw ValidationError("--bn-momentum must be in (0, 1], not \(bnMomentum)") }
+        guard bnMomentum >= 0, bnMomentum <= 1 else { throw ValidationError("--bn-momentum must be in [0, 1], not \(bnMomentum)") }
         config.batchNorm = bn; config.bnMomentum = bnMomentum
         if let state = checkpoint?.state {
             // The run's identity comes from the checkpoint: same seed and batch size, so the

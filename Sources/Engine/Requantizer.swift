@@ -1,4 +1,5 @@
 import CKernels
+import Quantizers
 
 /// int32 accumulators -> 8-bit codes, per output channel (GEMM row):
 ///   y = clamp(outputZeroPoint + M_m(acc + bias[m]), qmin, qmax)
@@ -45,11 +46,9 @@ public struct Requantizer: Sendable, Equatable {
 
     /// round(bias / (S_w * S_x)) to nearest, ties away from zero, saturated to int32
     /// (computed in double precision).
+    /// (Defined once in `Quantizers.quantizeBias`, shared with the simulator.)
     public static func quantizeBias(_ bias: Float, weightScale: Float, inputScale: Float) -> Int32 {
-        let s = Double(weightScale) * Double(inputScale)
-        guard s > 0 else { return 0 }
-        let v = (Double(bias) / s).rounded(.toNearestOrAwayFromZero)
-        return Int32(clamping: Int64(max(-9.0e18, min(9.0e18, v))))
+        Quantizers.quantizeBias(bias, weightScale: weightScale, inputScale: inputScale)
     }
 
     /// The scalar definition for one accumulator of row `row` (uint8 output range).

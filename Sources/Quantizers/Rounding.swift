@@ -72,3 +72,14 @@ func canonicalScaleBelow(_ s: Float) -> Float {
     let bits = s.bitPattern
     return bits > 0x100 ? Float(bitPattern: bits - 0x100) : s
 }
+
+/// Bias of an integer layer: round(bias / (S_w · S_x)) to nearest, **ties away from zero**,
+/// saturated to int32, computed in double precision (0 when S_w · S_x is not positive).
+/// The one definition the integer engine (`Requantizer.quantizeBias`) and the simulator's
+/// integer program both use.
+public func quantizeBias(_ bias: Float, weightScale: Float, inputScale: Float) -> Int32 {
+    let s = Double(weightScale) * Double(inputScale)
+    guard s > 0 else { return 0 }
+    let v = (Double(bias) / s).rounded(.toNearestOrAwayFromZero)
+    return Int32(clamping: Int64(Swift.max(-9.0e18, Swift.min(9.0e18, v))))
+}

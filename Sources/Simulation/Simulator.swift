@@ -142,7 +142,8 @@ public final class Simulator {
             rows.append(row)
         }
         return QuantizedModel(graph: g, activationQuantizers: actQuant, metrics: rows, weightBytes: weightBytes,
-                              quantizedTensors: quantized, calibrationLogits: calibrationLogits)
+                              quantizedTensors: quantized, calibrationLogits: calibrationLogits,
+                              correctionScales: factors.mapValues(\.a))
     }
 
     /// Gemm with transB = 0 and MatMul store weights [in, out]; BitBudget quantizes per output channel.
@@ -180,6 +181,9 @@ public struct QuantizedModel {
     /// The model's logits on the simulator's calibration batch (corrections applied), from the
     /// same pass that computed them — what sensitivity analysis scores, at no extra cost.
     public var calibrationLogits: Tensor
+    /// Statistics correction's per-output-channel factor a_c of each corrected layer (node →
+    /// factors): the layer's effective weight scale is `quantizedTensors[node]`'s scale · a_c.
+    public var correctionScales: [Int: [Float]] = [:]
 
     /// An executor plus the hooks that fake-quantize activations.
     public func executor() throws -> (Executor, ExecutionHooks?) {

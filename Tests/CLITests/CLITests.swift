@@ -131,6 +131,29 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(plain.out.contains("refine:"), plain.out)
     }
 
+    func testRunOnTheIntegerEngine() throws {
+        let net = SharedData.project("Tests/Fixtures/net_engine_tiny.onnx")
+        let r = try run(["run", net, "--data", tmp + "/data", "--uniform", "4/8", "--calib", "16", "--parity", "--profile"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("parity: 0 of 20 images"), r.out)
+        XCTAssertTrue(r.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, r.out)
+        // Engine bytes = predicted bytes.
+        let bytesLine = r.out.split(separator: "\n").first { $0.hasPrefix("weight bytes: ") } ?? ""
+        let numbers = bytesLine.split(separator: " ").compactMap { Int($0) }
+        XCTAssertGreaterThanOrEqual(numbers.count, 2, String(bytesLine))
+        if numbers.count >= 2 { XCTAssertEqual(numbers[0], numbers[1], String(bytesLine)) }
+        // The plan `quantize --save-plan` writes runs too.
+        let q = try run(["quantize", net, "--data", tmp + "/data", "--uniform", "3/8", "--calib", "16", "--save-plan", tmp + "/p.json"])
+        XCTAssertEqual(q.status, 0, q.err)
+        let p = try run(["run", net, "--data", tmp + "/data", "--plan", tmp + "/p.json", "--calib", "16"])
+        XCTAssertEqual(p.status, 0, p.err)
+        // Bad plans and quantizers the engine cannot run: one-line errors.
+        try Data("{\"layers\": [".utf8).write(to: URL(fileURLWithPath: tmp + "/broken.json"))
+        try assertFails(["run", net, "--data", tmp + "/data", "--plan", tmp + "/broken.json", "--calib", "8"], mentions: ["broken.json"])
+        try assertFails(["run", net, "--data", tmp + "/data", "--uniform", "4/8", "--quantizer", "pow2", "--calib", "8"], mentions: ["pow2", "integer engine"])
+        try assertFails(["run", model, "--data", tmp + "/data", "--uniform", "4/8", "--calib", "8"], mentions: ["integer engine"])
+    }
+
     func testBadInputsFailWithOneLineErrors() throws {
         try assertFails(["eval", "/nonexistent.onnx", "--data", tmp + "/data"], mentions: ["/nonexistent.onnx", "no such file"])
         try assertFails(["eval", SharedData.project("Tests/ModelIRTests/Fixtures/corrupt.onnx"), "--data", tmp + "/data"], mentions: ["corrupt.onnx"])

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Issue acceptance (integer engine, #6): ResNet-20 on the full CIFAR-10 test set, uniform 8/8
+# and 4/8 (first/last 8-bit, statistics correction) on `bitbudget run --parity`:
+#  - at most 2 of 10 000 images' predictions differ between the engine and the simulator's
+#    engine-parity mode;
+#  - the engine's packed weight bytes equal the predicted (PackedSize) bytes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${1:-.build/release/bitbudget}
+SHARED=${SHARED:-../shared}
+M="$SHARED/models/resnet20_cifar10.onnx"
+if [ ! -f "$M" ]; then
+  if [ "${BITBUDGET_REQUIRE_SHARED:-0}" = 1 ]; then echo "missing $M"; exit 1; fi
+  echo "skip: $M not found"; exit 0
+fi
+status=0
+for u in 8/8 4/8; do
+  out=$("$BIN" run "$M" --data "$SHARED/data/cifar10" --uniform "$u" --parity)
+  echo "$out" | grep -E "^(weight bytes|engine|simulator|parity|top-1)" | sed "s|^|$u  |"
+  python3 - "$out" "$u" <<'PY' || status=1
+import re, sys
+out, u = sys.argv[1], sys.argv[2]
+differ = int(re.search(r"^parity: (\d+) of (\d+) images", out, re.M).group(1))
+eng, pred = map(int, re.search(r"^weight bytes: (\d+) packed by the engine, (\d+) predicted", out, re.M).groups())
+ok = differ <= 2 and eng == pred
+print(f"{u}: {differ} differing images (limit 2), engine bytes {eng} vs predicted {pred}: {'ok' if ok else 'FAIL'}")
+sys.exit(0 if ok else 1)
+PY
+done
+exit $status

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Datasets
+import Dispatch
+import Engine
+import Foundation
+import Inference
+import ModelIR
+import Quantizers
+import Simulation
+import TensorMath
+
+/// `bitbudget run`: run a plan on the integer engine (u8 activations, packed weights).
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a quantization plan on the integer engine: top-1, packed weight bytes, images/s.",
+        discussion: """
+        The plan (--uniform W/A or --plan FILE, calibrated exactly as in `bitbudget quantize`, \
+        statistics correction on) is compiled into an integer program: the input is quantized \
+        to u8 once, every Conv/Gemm runs im2col + a packed-weight integer GEMM with int32 \
+        accumulation and fixed-point requantization (fused ReLU), residual adds and pooling \
+        stay integer, and only the logits are dequantized. Every weight layer must use \
+        uniform, uniform-asym, binary or ternary weights; a layer without activation bits \
+        gets 8-bit activations. --parity also runs the simulator's engine-parity mode (exact \
+        double-precision convolutions, the same requantization) and counts the images whose \
+        predictions differ.
+
+        Example: bitbudget run ../shared/models/resnet20_cifar10.onnx --data ../shared/data/cifar10 --uniform 4/8 --parity
+        """)
+
+    @Argument(help: "ONNX model file (default: the embedded Fashion-MNIST model).")
+    var modelPath: String?
+    var model: String { modelPath ?? Defaults.model }
+
+    @Option(help: ArgumentHelp("Uniform precision: weight bits/activation bits (e.g. 4/8; W alone = W/8).", valueName: "W[/A]"))
+    var uniform: String?
+
+    @Option(help: "Per-layer plan JSON (instead of --uniform).")
+    var plan: String?
+
+    @Option(help: "Weight quantizer for --uniform: uniform, uniform-asym, binary, ternary.")
+    var quantizer: String = "uniform"
+
+    @Option(help: "Weight granularity for --uniform: per-channel or per-tensor.")
+    var granularity: String = "per-channel"
+
+    @Option(help: "Activation calibration for --uniform: minmax, percentile:P, mse, kl, fixed:A.")
+    var actCalibration: String = "percentile:99.99"
+
+    @OptionGroup var calibration: CalibrationOptions
+
+    @Flag(help: "Skip statistics correction.")
+    var noCorrection = false
+
+    @Flag(help: "Also run the simulator in engine-parity mode and count differing predictions.")
+    var parity = false
+
+    @Flag(help: "Print the time spent in each step of the integer program.")
+    var profile = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if (uniform == nil) == (plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
+    }
+
+    func run() throws {
+        compute.apply()
+        let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
+        var (plan, planFile) = try Quantize.makePlan(file: self.plan, uniform: uniform.map { $0.contains("/") ? $0 : $0 + "/8" },
+                                                     quantizer: quantizer, granularity: granularity, actCalibration: actCalibration,
+                                                     calibration: calibration, setup: setup, model: model)
+        for i in plan.layers.indices where plan.layers[i].activationBits == nil { plan.layers[i].activationBits = 8 }
+        let (program, qm) = try setup.simulator.integerProgram(plan, correction: !noCorrection, planFile: planFile)
+        let net = try IntegerNetwork(program: program)
+        print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
+        print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(calibration.seed)")
+        print("integer program: \(program.steps.count) steps, \(program.values.count) u8 tensors; kernels: \(CPUFeatures.active)")
+        let floatBytes = setup.simulator.layers.reduce(0) { $0 + $1.weightCount * 4 }
+        print("weight bytes: \(net.weightBytes) packed by the engine, \(qm.weightBytes) predicted (PackedSize) vs \(floatBytes) fp32")
+
+        let test = setup.test
+        var result = EvaluationResult(), predictions: [Int] = []
+        var times = [Double](repeating: 0, count: program.steps.count)
+        var seconds = 0.0
+        var start = 0
+        while start < test.count {
+            let range = start..<min(test.count, start + data.batch)
+            let images = test.batch(range, normalization: setup.normalization)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let logits = times.withUnsafeMutableBufferPointer { net.logits(images, profile: profile ? $0.baseAddress : nil) }
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            result = result + EvaluationResult.score(logits: logits.data, classes: program.classes, labels: test.labels(range))
+            predictions += Self.argmax(logits.data, program.classes)
+            start = range.upperBound
+            Progress(label: "engine").update(start, test.count)
+        }
+        print("engine        \(result.top1Line)  \(String(format: "%.1f", Double(test.count) / max(seconds, 1e-9))) images/s (\(Parallel.threadCount) threads)")
+        if parity {
+            let sim = ParitySimulator(program)
+            var differ = 0, simResult = EvaluationResult()
+            start = 0
+            while start < test.count {
+                let range = start..<min(test.count, start + data.batch)
+                let logits = sim.logits(test.batch(range, normalization: setup.normalization))
+                simResult = simResult + EvaluationResult.score(logits: logits.data, classes: program.classes, labels: test.labels(range))
+                for (i, p) in Self.argmax(logits.data, program.classes).enumerated() where p != predictions[range.lowerBound + i] { differ += 1 }
+                start = range.upperBound
+                Progress(label: "parity").update(start, test.count)
+            }
+            print("simulator     \(simResult.top1Line)  (engine-parity mode)")
+            print("parity: \(differ) of \(test.count) images' predictions differ between engine and simulator")
+        }
+        if profile {
+            let total = times.reduce(0, +)
+            let rows = program.steps.enumerated().map { i, s -> [String] in
+                [s.name, Self.kind(s), String(format: "%.3f", times[i]), String(format: "%.1f%%", 100 * times[i] / max(total, 1e-12))]
+            }
+            print(Table.render(header: ["step", "op", "seconds (all threads)", "share"], rows: rows))
+        }
+        print("top-1: \(result.top1Line.dropFirst("top-1: ".count))")
+    }
+
+    static func argmax(_ logits: [Float], _ classes: Int) -> [Int] {
+        stride(from: 0, to: logits.count, by: classes).map { base in
+            var best = 0
+            for c in 1..<classes where logits[base + c] > logits[base + best] { best = c }
+            return best
+        }
+    }
+
+    static func kind(_ s: IntegerProgram.Step) -> String {
+        switch s {
+        case .conv(let c): return (c.output == nil ? "gemm→logits " : "conv ") + c.weights.kind.description + (c.relu ? "+relu" : "")
+        case .add: return "add"
+        case .relu: return "relu"
+        case .averagePool: return "avgpool"
+        case .slice: return "slice"
+        case .pad: return "pad"
+        case .reshape: return "reshape"
+        }
+    }
+}
