@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "Quantizers", dependencies: ["TensorMath"], exclude: ["README.md"], swiftSettings: release),
         // Allocators: pure functions of (scores, costs, budget).
         .target(name: "Allocators", exclude: ["README.md"], swiftSettings: release),
+        // Reports: SVG plots and CSV tables (Foundation only).
+        .target(name: "Reports", exclude: ["README.md"]),
         // Quantization plan + fake-quant simulator with statistics correction.
         .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "CKernels", "CBLAS"], exclude: ["README.md"], swiftSettings: release),
         // Sensitivity analysis: per-layer damage at each candidate bit-width.
@@ -49,7 +51,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: release),
 
         .executableTarget(name: "BitBudgetCLI", dependencies: [
-            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation", "Sensitivity", "Training",
+            "TensorMath", "ModelIR", "Inference", "Datasets", "Quantizers", "Allocators", "Engine", "Simulation", "Sensitivity", "Training", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: release),
         // Experiments: quantizer sweep, kernel micro-benchmarks (run in release).
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath", "Simulation", "ModelIR", "Inference"]),
     ]

@@ -130,11 +130,11 @@ struct Quantize: ParsableCommand {
 }
 
 extension SimulationSetup {
-    init(model: String, data: DataOptions, calibration: CalibrationOptions) throws {
+    init(model: String, data: DataOptions, calibration: CalibrationOptions, validationImages: Int = 0) throws {
         let m = try data.mean.map { try Normalization.parseValues($0, name: "--mean") }
         let s = try data.std.map { try Normalization.parseValues($0, name: "--std") }
         try self.init(modelPath: model, dataDirectory: data.data ?? Defaults.fashionMNISTDirectory, format: data.dataset,
-                      split: data.split, limit: data.limit, mean: m, std: s, calibrationImages: calibration.calib, seed: calibration.seed)
+                      split: data.split, limit: data.limit, mean: m, std: s, calibrationImages: calibration.calib, validationImages: validationImages, seed: calibration.seed)
     }
 }
 

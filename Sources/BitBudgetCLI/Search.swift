@@ -14,9 +14,13 @@ struct Search: ParsableCommand {
         Budgets: average weight bits (3bits), weight bytes (120KB, 0.5MB, 90000B; KB = 1024 B), or \
         BOPs (2.1GBOPs = Σ MACs·w_bits·a_bits). Sensitivity is measured on --calib training images \
         (seeded); the chosen plan is measured on --split (test by default). Writes plan.json, \
-        sensitivity.csv, frontier.csv and layers.csv to --out.
+        sensitivity.csv, frontier.csv and layers.csv \
+        plus frontier.svg, bits.svg and sensitivity.svg to --out. --val training images (disjoint from \
+        calibration) serve --max-drop (smallest measured plan within P points of float) and --refine \
+        (best measured of a few plans under the budget); the evaluation split is only reported.
 
         Example: bitbudget search ../shared/models/resnet20_cifar10.onnx --data ../shared/data/cifar10 --budget 3bits --out out/
+                 bitbudget search ../shared/models/resnet20_cifar10.onnx --data ../shared/data/cifar10 --max-drop 1 --out out/
         """)
 
     @Argument(help: "ONNX model file (default: the embedded Fashion-MNIST model).")
@@ -24,7 +28,19 @@ struct Search: ParsableCommand {
     var model: String { modelPath ?? Defaults.model }
 
     @Option(help: "Budget: e.g. 3bits, 120KB, 0.5MB, 2.1GBOPs. A comma-separated list runs one analysis and writes one plan per budget into OUT/BUDGET/.")
-    var budget: String
+    var budget: String?
+
+    @Option(help: "Accuracy target: the smallest frontier plan whose measured top-1 drop vs float on the validation split is at most P points (within --budget when given).")
+    var maxDrop: Double?
+
+    @Option(help: "Validation images: held-out training images (seeded, disjoint from the calibration images) for --max-drop and --refine; 0 = none.")
+    var val: Int = 1000
+
+    @Option(help: "Refine at a budget: measure the allocator's plan, up to N−1 cheaper frontier points and the uniform baseline that fits on the validation split and keep the best measured; 0 = off.")
+    var refine: Int = 4
+
+    @Option(help: "Frontier plans (spread along the allocator frontier) plus the uniform baselines to measure on the evaluation split for frontier.csv/frontier.svg; 0 = skip.")
+    var frontierPoints: Int = 8
 
     @Option(help: "Allocator: greedy, dp, bsq, uniform.")
     var allocator: String = "dp"
@@ -48,14 +64,26 @@ struct Search: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+        if budget == nil && maxDrop == nil { throw ValidationError("give --budget, --max-drop, or both") }
+        if let maxDrop, !(maxDrop >= 0 && maxDrop.isFinite) { throw ValidationError("--max-drop must be a finite number of points ≥ 0") }
+        if maxDrop != nil && val < 1 { throw ValidationError("--max-drop needs a validation split (--val ≥ 1)") }
+        if val < 0 { throw ValidationError("--val must be ≥ 0") }
+        if refine < 0 { throw ValidationError("--refine must be ≥ 0") }
+        if frontierPoints < 0 { throw ValidationError("--frontier-points must be ≥ 0") }
+    }
+
     func run() throws {
         compute.apply()
-        let budgetTexts = budget.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let budgetTexts = budget.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let budgets = try budgetTexts.map { try Budget(parsing: $0) }
-        guard let first = budgets.first, budgets.allSatisfy({ Self.unit($0) == Self.unit(first) }) else {
-            throw ValidationError("--budget: give one budget or a list in one unit (bits, bytes or BOPs)")
+        if budget != nil {
+            guard let first = budgets.first, budgets.allSatisfy({ Self.unit($0) == Self.unit(first) }) else {
+                throw ValidationError("--budget: give one budget or a list in one unit (bits, bytes or BOPs)")
+            }
         }
-        let parsedBudget = first
+        // Without --budget, costs are weight bits (the --max-drop search reports sizes in every unit).
+        let parsedBudget = budgets.first ?? .averageBits(8)
         let alloc = try Allocators.named(allocator)
         guard let sensitivityMetric = SensitivityMetric(rawValue: metric) else {
             throw ValidationError("--metric '\(metric)': expected one of \(SensitivityMetric.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -73,7 +101,7 @@ struct Search: ParsableCommand {
         let edges = try EdgeLayerPolicy(parsing: calibration.firstLast)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
-        let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
+        let setup = try SimulationSetup(model: model, data: data, calibration: calibration, validationImages: val)
         let layers = setup.simulator.layers
         let searched = layers.filter { !(($0.isFirst || $0.isLast) && edges != .same) }
         print("model: \(model)  \(layers.count) weight layers (\(searched.count) searched; first/last: \(edges))")
@@ -117,46 +145,18 @@ struct Search: ParsableCommand {
             }
         }
         let problem = try AllocationProblem(layers: problemLayers)
+        let measurer = PlanMeasurer(setup: setup, model: model, layers: layers, specs: specs, act: act, batch: data.batch)
+        let context = SearchContext(problem: problem, alloc: alloc, allocatorName: allocator, measurer: measurer, searched: searched,
+                                    candidates: candidates, scores: scores, metric: sensitivityMetric.rawValue,
+                                    budgetUnit: budgets.first, maxDrop: maxDrop, refine: setup.validation == nil ? 0 : refine,
+                                    frontierPoints: frontierPoints)
+        if let v = setup.validation { print("validation: \(v.count) training images (seed \(calibration.seed), disjoint from the calibration images)") }
+        if budgets.isEmpty { try context.run(budget: nil, text: nil, dir: out) }
         for (text, parsedBudget) in zip(budgetTexts, budgets) {
             let dir = budgets.count == 1 ? out : out + "/" + text
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try allocate(parsedBudget, text: text, dir: dir, problem: problem, alloc: alloc, layers: layers, specs: specs,
-                         totalParams: totalParams, act: act, setup: setup, searched: searched, candidates: candidates, scores: scores)
+            try context.run(budget: parsedBudget, text: text, dir: dir)
         }
-    }
-
-    func allocate(_ parsedBudget: Budget, text budget: String, dir out: String, problem: AllocationProblem, alloc: any Allocator,
-                  layers: [QuantizableLayer], specs: [[QuantizerSpec?]], totalParams: Int, act: Int?, setup: SimulationSetup,
-                  searched: [QuantizableLayer], candidates: [QuantizerSpec], scores: [[Double]]) throws {
-        let budgetValue = Self.budgetValue(parsedBudget, totalParams: totalParams)
-        let allocation: Allocation
-        do { allocation = try alloc.allocate(problem, budget: budgetValue) } catch let e as AllocationError {
-            if case .infeasible(let minimum) = e { throw Self.infeasible(budget, parsedBudget, minimum, totalParams: totalParams) }
-            throw e
-        }
-        var planLayers: [QuantizationPlan.Layer] = []
-        for (i, l) in layers.enumerated() {
-            if let spec = specs[i][allocation.choices[i]] { planLayers.append(.init(name: l.name, weight: spec, activationBits: act)) }
-        }
-        let plan = QuantizationPlan(model: model, layers: planLayers)
-        let q = try setup.simulator.prepare(plan)
-        let r = try q.evaluate(on: setup.test, normalization: setup.normalization, batchSize: data.batch, progress: Progress(label: "validate").update)
-        let avgBits = layers.enumerated().reduce(0.0) { $0 + Double($1.element.weightCount) * Double(specs[$1.offset][allocation.choices[$1.offset]]?.bits ?? 32) } / Double(totalParams)
-
-        try plan.write(to: out + "/plan.json")
-        try SearchReport.writeSensitivity(out + "/sensitivity.csv", searched, candidates, scores)
-        try SearchReport.writeLayers(out + "/layers.csv", layers, specs, allocation, act)
-        if let dp = alloc as? DPAllocator ?? (allocator == "dp" ? DPAllocator() : nil) {
-            try SearchReport.writeFrontier(out + "/frontier.csv", dp.frontier(problem), chosen: allocation, totalParams: totalParams, budget: parsedBudget)
-        }
-        print(Table.render(header: ["layer", "params", "bits", "bytes"], rows: layers.enumerated().map { i, l in
-            let s = specs[i][allocation.choices[i]]
-            return [l.name, String(l.weightCount), s.map { $0.quantizer == .ternary ? "t" : String($0.bits) } ?? "float",
-                    String(s.map { packedWeightBytes(parameterCount: l.weightCount, channels: l.channels, spec: $0) } ?? l.weightCount * 4)]
-        }))
-        print(String(format: "allocator %@: predicted score %.4f, average %.3f weight bits, %d packed weight bytes", allocator, allocation.totalScore, avgBits, q.weightBytes))
-        print("wrote \(out)/plan.json, sensitivity.csv, layers.csv\(allocator == "dp" ? ", frontier.csv" : "")")
-        print("top-1: \(r.top1Line.dropFirst("top-1: ".count)) at budget \(budget) on \(setup.test.source) (measured, statistics correction on)")
     }
 
     /// The budget in the allocation problem's cost unit (average bits become a bit total).
@@ -182,30 +182,3 @@ struct Search: ParsableCommand {
     }
 }
 
-/// The CSV files `search` writes (atomically).
-enum SearchReport {
-    static func writeSensitivity(_ path: String, _ layers: [QuantizableLayer], _ candidates: [QuantizerSpec], _ scores: [[Double]]) throws {
-        var s = "layer,params,macs,fp32_bytes," + candidates.map { "score_\($0.quantizer == .ternary ? "t" : String($0.bits))" }.joined(separator: ",") + "\n"
-        for (l, row) in zip(layers, scores) {
-            s += "\(l.name),\(l.weightCount),\(l.summary.macs),\(l.weightCount * 4)," + row.map { String($0) }.joined(separator: ",") + "\n"
-        }
-        try AtomicFile.write(Data(s.utf8), to: path)
-    }
-
-    static func writeLayers(_ path: String, _ layers: [QuantizableLayer], _ specs: [[QuantizerSpec?]], _ a: Allocation, _ act: Int?) throws {
-        var s = "layer,params,macs,weight_bits,quantizer,activation_bits,packed_bytes\n"
-        for (i, l) in layers.enumerated() {
-            let spec = specs[i][a.choices[i]]
-            s += "\(l.name),\(l.weightCount),\(l.summary.macs),\(spec.map { String($0.bits) } ?? "32"),\(spec?.quantizer.rawValue ?? "float"),\(spec == nil ? "" : act.map(String.init) ?? ""),\(spec.map { packedWeightBytes(parameterCount: l.weightCount, channels: l.channels, spec: $0) } ?? l.weightCount * 4)\n"
-        }
-        try AtomicFile.write(Data(s.utf8), to: path)
-    }
-
-    static func writeFrontier(_ path: String, _ frontier: [Allocation], chosen: Allocation, totalParams: Int, budget: Budget) throws {
-        let unit: String
-        switch budget { case .averageBits: unit = "weight_bit_total"; case .bytes: unit = "packed_bytes"; case .bops: unit = "bops" }
-        var s = "\(unit),predicted_score,chosen\n"
-        for p in frontier { s += "\(p.totalCost),\(p.totalScore),\(p.choices == chosen.choices ? 1 : 0)\n" }
-        try AtomicFile.write(Data(s.utf8), to: path)
-    }
-}

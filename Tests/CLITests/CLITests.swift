@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import TestSupport
 import XCTest
 
@@ -83,9 +86,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(p.status, 0, p.err)
         let s = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--out", tmp + "/search", "--first-last", "same"])
         XCTAssertEqual(s.status, 0, s.err)
-        for f in ["plan.json", "sensitivity.csv", "layers.csv", "frontier.csv"] {
+        for f in ["plan.json", "sensitivity.csv", "layers.csv", "frontier.csv", "frontier.svg", "bits.svg", "sensitivity.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: tmp + "/search/" + f), f)
         }
+        for f in ["frontier.svg", "bits.svg", "sensitivity.svg"] {
+            let parser = XMLParser(contentsOf: URL(fileURLWithPath: tmp + "/search/" + f))!
+            XCTAssertTrue(parser.parse(), "\(f): \(String(describing: parser.parserError))")
+        }
+        let frontier = try String(contentsOfFile: tmp + "/search/frontier.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(frontier.first, "kind,label,average_bits,packed_bytes,bops,predicted_score,top1_percent,top1_correct,images,val_top1_percent,chosen")
+        XCTAssertEqual(frontier.filter { $0.hasPrefix("chosen,") }.count, 1)
+        XCTAssertEqual(frontier.filter { $0.hasPrefix("uniform,") }.count, 6, "one baseline per candidate bit-width")
+        // Measured frontier points (--frontier-points 8 by default) carry evaluation-split top-1.
+        XCTAssertGreaterThanOrEqual(frontier.filter { $0.hasPrefix("frontier,") && $0.split(separator: ",", omittingEmptySubsequences: false)[8] == "20" }.count, 2)
+        XCTAssertTrue(s.out.contains("refine: "), s.out)
+        XCTAssertTrue(s.out.contains("validation: 32 training images"), s.out)
         XCTAssertTrue(s.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, s.out)
         // Same seed → same files.
         let s2 = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--out", tmp + "/search2", "--first-last", "same"])
@@ -93,6 +108,27 @@ final class CLITests: XCTestCase {
         for f in ["plan.json", "sensitivity.csv", "layers.csv"] {
             XCTAssertEqual(FileManager.default.contents(atPath: tmp + "/search/" + f), FileManager.default.contents(atPath: tmp + "/search2/" + f), f)
         }
+    }
+
+    func testMaxDropChoosesAMeasuredFrontierPlan() throws {
+        let s = try run(["search", model, "--data", tmp + "/data", "--max-drop", "100", "--calib", "16", "--val", "24",
+                         "--frontier-points", "0", "--out", tmp + "/md", "--first-last", "same"])
+        XCTAssertEqual(s.status, 0, s.err)
+        XCTAssertTrue(s.out.contains("max-drop: chose frontier plan 0"), "any plan is within 100 points: the cheapest wins\n\(s.out)")
+        XCTAssertTrue(s.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, s.out)
+        XCTAssertTrue(s.out.contains("at budget max-drop=100"), s.out)
+        let frontier = try String(contentsOfFile: tmp + "/md/frontier.csv", encoding: .utf8)
+        XCTAssertTrue(frontier.contains("chosen,\"max-drop 100.0: smallest measured frontier plan\"") || frontier.contains("chosen,max-drop"), frontier)
+        // With a budget too: the search stays within it and still prints the budget.
+        let b = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--max-drop", "100", "--calib", "16",
+                         "--frontier-points", "0", "--refine", "0", "--out", tmp + "/mdb", "--first-last", "same"])
+        XCTAssertEqual(b.status, 0, b.err)
+        XCTAssertTrue(b.out.split(separator: "\n").last?.contains("at budget 4bits") ?? false, b.out)
+        // Refine off and no frontier points: no validation measurements at all.
+        let plain = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--refine", "0",
+                             "--frontier-points", "0", "--out", tmp + "/plain", "--first-last", "same"])
+        XCTAssertEqual(plain.status, 0, plain.err)
+        XCTAssertFalse(plain.out.contains("refine:"), plain.out)
     }
 
     func testRunOnTheIntegerEngine() throws {
@@ -142,6 +178,9 @@ final class CLITests: XCTestCase {
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--bits", "2,9", "--out", tmp + "/x"], mentions: ["--bits", "9"])
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--metric", "vibes", "--out", tmp + "/x"], mentions: ["--metric", "vibes"])
         try assertFails(["search", model, "--data", tmp + "/data", "--budget", "3bits", "--act-bits", "1", "--out", tmp + "/x"], mentions: ["--act-bits"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--out", tmp + "/x"], mentions: ["--budget", "--max-drop"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--max-drop", "1", "--val", "0", "--out", tmp + "/x"], mentions: ["--val"])
+        try assertFails(["search", model, "--data", tmp + "/data", "--max-drop=-1", "--out", tmp + "/x"], mentions: ["--max-drop"])
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--first-last", "12"], mentions: ["--first-last", "12"])
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--clip", "guess"], mentions: ["guess"])
         try assertFails(["train", "--bn", "sometimes", "--data", tmp + "/data"], mentions: ["--bn", "sometimes"])
