@@ -39,7 +39,7 @@ let package = Package(
         // Quantization plan + fake-quant simulator with statistics correction.
         .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
         // Sensitivity analysis: per-layer damage at each candidate bit-width.
-        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
+        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath", "Inference", "ModelIR", "Training"], exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights and integer kernels.
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
 
@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SensitivityTests", dependencies: ["Sensitivity", "Simulation", "Training", "ModelIR", "Inference", "Quantizers", "TensorMath", "TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "Quantizers", "TensorMath"]),
