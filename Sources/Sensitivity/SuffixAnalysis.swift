@@ -59,7 +59,8 @@ public struct SuffixSensitivity {
         return Prepared(exec: exec, steps: steps, weightSlots: slots, isConv: conv, weights: weights, chunks: chunks)
     }
 
-    func images(_ r: Range<Int>) -> Tensor {
+    /// Images `r` of the calibration batch.
+    public func images(_ r: Range<Int>) -> Tensor {
         let x = simulator.calibration
         if r.count == x.shape[0] { return x }
         let per = x.count / max(1, x.shape[0])
