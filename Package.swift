@@ -41,7 +41,7 @@ let package = Package(
         // Quantization plan + fake-quant simulator with statistics correction.
         .target(name: "Simulation", dependencies: ["ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "CKernels", "CBLAS"], exclude: ["README.md"], swiftSettings: release),
         // Sensitivity analysis: per-layer damage at each candidate bit-width.
-        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath"], exclude: ["README.md"], swiftSettings: release),
+        .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath", "Inference", "ModelIR", "Training"], exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights, integer kernels, and the whole-model pipeline over
         // the simulator's IntegerProgram (never search or training).
         .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath", "Simulation"], exclude: ["README.md"], swiftSettings: release),
@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "QuantizersTests", dependencies: ["Quantizers", "TensorMath"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIR", "Inference", "Quantizers", "Datasets", "TensorMath", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SensitivityTests", dependencies: ["Sensitivity", "Simulation", "Training", "ModelIR", "Inference", "Quantizers", "TensorMath", "TestSupport"]),
         .testTarget(name: "AllocatorsTests", dependencies: ["Allocators"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIR", "Inference", "TensorMath", "Datasets"]),

@@ -51,7 +51,7 @@ struct Search: ParsableCommand {
     @Option(help: "Candidate weight bit-widths, comma-separated (1 = binary, t = ternary).")
     var bits: String = "2,3,4,5,6,8"
 
-    @Option(help: "Sensitivity metric: kl, loss, top1.")
+    @Option(help: "Sensitivity metric: kl, loss, top1, hessian (HAWQ: Hutchinson trace(H)/n · ‖Q(W) − W‖²).")
     var metric: String = "loss"
 
 
@@ -60,6 +60,7 @@ struct Search: ParsableCommand {
 
 
     @OptionGroup var calibration: CalibrationOptions
+    @OptionGroup var sensitivity: SensitivityOptions
 
     @OptionGroup var data: DataOptions
     @OptionGroup var compute: ComputeOptions
@@ -125,7 +126,7 @@ struct Search: ParsableCommand {
             throw Self.infeasible(text, b, minimumCost, totalParams: totalParams)
         }
         let started = Date()
-        let analyzer = SensitivityAnalyzer(simulator: setup.simulator, labels: setup.calibrationLabels, metric: sensitivityMetric)
+        let analyzer = sensitivity.analyzer(simulator: setup.simulator, labels: setup.calibrationLabels, metric: sensitivityMetric, seed: calibration.seed)
         let scores = try analyzer.analyze(layers: searched, candidates: candidates, progress: Progress(label: "sensitivity").update)
         print(String(format: "sensitivity analysis: %.1f s", Date().timeIntervalSince(started)))
 

@@ -28,6 +28,7 @@ public final class Executor {
     private var outputSlot = 0
     private var slotCount = 0
     private var skipped = Set<Int>()
+    private var slotOf: [String: Int] = [:]
 
     /// Compiles `graph`; fails when a node reads a value nothing produces.
     public init(graph: Graph, fuseActivations: Bool = true) throws {
@@ -78,6 +79,7 @@ public final class Executor {
             defined.insert(out)
             steps.append(Step(node: i, inputs: ins, output: out, fused: fusedInto[i] ?? .none, release: []))
         }
+        slotOf = slots
         guard let o = slots[output] else { throw ExecutionError(node: graph.name, "graph output '\(output)' is never produced") }
         outputSlot = o
         // Liveness: release each non-constant slot after its last reader.
@@ -93,13 +95,65 @@ public final class Executor {
 
     /// Runs the graph with one tensor per declared graph input.
     public func run(inputs: [Tensor], hooks: ExecutionHooks? = nil) throws -> Tensor {
+        var values = try initialState(inputs)
+        var none: [Int: State] = [:]
+        try execute(&values, from: 0, to: steps.count, hooks: hooks, capture: [], captured: &none)
+        guard let out = values[outputSlot] else { throw ExecutionError(node: graph.name, "output was not computed") }
+        return out
+    }
+
+    // MARK: Resumable execution (sensitivity analysis reuses a float prefix).
+
+    /// The executor's state between steps: one optional tensor per slot (constants included).
+    /// Tensors are copy-on-write, so captured states share storage with each other.
+    public typealias State = [Tensor?]
+
+    /// Number of compiled steps (nodes not fused away), in execution order.
+    public var stepCount: Int { steps.count }
+
+    /// The step that runs `node`, or nil when it was fused into its producer.
+    public func step(ofNode node: Int) -> Int? { steps.firstIndex { $0.node == node } }
+
+    /// The slot of value `name` (an initializer, graph input or node output).
+    public func slot(of name: String) -> Int? { slotOf[name] }
+
+    /// Runs the whole graph on `input` and returns its output plus the state just before each
+    /// step in `capture` (before that step's releases), from which `resume` continues.
+    public func run(_ input: Tensor, capturingBefore capture: Set<Int>, hooks: ExecutionHooks? = nil) throws -> (output: Tensor, states: [Int: State]) {
+        var values = try initialState([input])
+        var captured: [Int: State] = [:]
+        try execute(&values, from: 0, to: steps.count, hooks: hooks, capture: capture, captured: &captured)
+        guard let out = values[outputSlot] else { throw ExecutionError(node: graph.name, "output was not computed") }
+        return (out, captured)
+    }
+
+    /// Continues from a captured `state` at step `from`: returns the graph output, or with
+    /// `through`, the output of that step (nothing after it runs).
+    public func resume(from: Int, state: State, through: Int? = nil, hooks: ExecutionHooks? = nil) throws -> Tensor {
+        var values = state
+        let end = through.map { $0 + 1 } ?? steps.count
+        var none: [Int: State] = [:]
+        try execute(&values, from: from, to: end, hooks: hooks, capture: [], captured: &none)
+        let s = through.map { steps[$0].output } ?? outputSlot
+        guard let out = values[s] else { throw ExecutionError(node: graph.name, "output was not computed") }
+        return out
+    }
+
+    private func initialState(_ inputs: [Tensor]) throws -> State {
         guard inputs.count == inputSlots.count else {
             throw ExecutionError(node: graph.name, "graph has \(inputSlots.count) inputs, \(inputs.count) given")
         }
-        var values = [Tensor?](repeating: nil, count: slotCount)
+        var values = State(repeating: nil, count: slotCount)
         for (s, t) in constants { values[s] = t }
         for (s, t) in zip(inputSlots, inputs) { values[s] = t }
-        for step in steps {
+        return values
+    }
+
+    private func execute(_ values: inout State, from: Int, to: Int, hooks: ExecutionHooks?,
+                         capture: Set<Int>, captured: inout [Int: State]) throws {
+        for index in from..<to {
+            let step = steps[index]
+            if capture.contains(index) { captured[index] = values }
             let node = graph.nodes[step.node]
             let hooked = hooks != nil && (hooks!.nodes?.contains(step.node) ?? true)
             var args: [Tensor?] = step.inputs.map { $0 >= 0 ? values[$0] : nil }
@@ -121,7 +175,5 @@ public final class Executor {
             }
             values[step.output] = y
         }
-        guard let out = values[outputSlot] else { throw ExecutionError(node: graph.name, "output was not computed") }
-        return out
     }
 }

@@ -8,26 +8,38 @@ public enum SensitivityMetric: String, CaseIterable, Sendable {
     case loss
     /// Drop of top-1 accuracy (fraction of images).
     case top1
+    /// HAWQ: Hutchinson estimate of Tr(H_l)/n_l times ‖Q_b(W_l) − W_l‖² (`HessianSensitivity`).
+    case hessian
 
     /// Score of `logits` [N, K] against the float model's `reference` logits and `labels`.
     static func score(_ metric: SensitivityMetric, logits: [Float], reference: [Float], classes k: Int, labels: [Int32]) -> Double {
         let n = logits.count / k
         var total = 0.0
+        accumulate(metric, logits: logits, reference: reference, classes: k, labels: labels, firstLabel: 0, into: &total)
+        return total / Double(max(1, n))
+    }
+
+    /// Adds the per-image scores of a chunk (whose first image has label index `firstLabel`)
+    /// to `total`, image after image — chunked totals equal the whole batch's bit for bit.
+    static func accumulate(_ metric: SensitivityMetric, logits: [Float], reference: [Float], classes k: Int,
+                           labels: [Int32], firstLabel: Int, into total: inout Double) {
+        let n = logits.count / k
         for i in 0..<n {
             let q = softmax(logits, i * k, k), p = softmax(reference, i * k, k)
             switch metric {
             case .kl:
                 for j in 0..<k where p[j] > 0 { total += p[j] * (log(p[j]) - log(max(q[j], 1e-30))) }
             case .loss:
-                let l = Int(labels[i])
+                let l = Int(labels[firstLabel + i])
                 total += -log(max(q[l], 1e-30)) + log(max(p[l], 1e-30))
             case .top1:
-                let l = Int(labels[i])
+                let l = Int(labels[firstLabel + i])
                 let refOK = p.indices.max(by: { p[$0] < p[$1] }) == l, qOK = q.indices.max(by: { q[$0] < q[$1] }) == l
                 total += (refOK ? 1 : 0) - (qOK ? 1 : 0)
+            case .hessian:
+                break  // not a logits metric: HessianSensitivity scores weights
             }
         }
-        return total / Double(max(1, n))
     }
 
     static func softmax(_ x: [Float], _ start: Int, _ k: Int) -> [Double] {

@@ -24,4 +24,11 @@ public struct ChannelStatistics: Sendable, Equatable {
         mean = s.map { $0 / count }
         std = zip(s2, mean).map { max(0, $0.0 / count - $0.1 * $0.1).squareRoot() }
     }
+
+    /// From sums accumulated elsewhere (`ChannelMoments`), with the same arithmetic.
+    public init(sum s: [Double], sumSquares s2: [Double], count n: Int) {
+        let count = Double(max(1, n))
+        mean = s.map { $0 / count }
+        std = zip(s2, mean).map { max(0, $0.0 / count - $0.1 * $0.1).squareRoot() }
+    }
 }

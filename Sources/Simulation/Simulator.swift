@@ -25,7 +25,7 @@ public final class Simulator {
     /// Images kept for the per-layer output metrics (a prefix of the calibration batch).
     public let metricImages: Int
     private var observers: [Int: ActivationObserver] = [:]
-    private var floatStats: [Int: ChannelStatistics] = [:]
+    private(set) var floatStats: [Int: ChannelStatistics] = [:]
     private var floatOutputs: [Int: Tensor] = [:]
 
     /// `graph` must be BN-folded; `calibration` is a normalized NCHW batch of calibration images.
@@ -92,13 +92,7 @@ public final class Simulator {
             transformOutput: { [self] node, y in
                 var y = y
                 if correction, planned.contains(node), case .conv = graph.nodes[node].op, let f = floatStats[node] {
-                    let q = ChannelStatistics(y)
-                    let c = f.mean.count
-                    var a = [Float](repeating: 1, count: c), b = [Float](repeating: 0, count: c)
-                    for ch in 0..<c where q.std[ch] > 1e-12 {
-                        a[ch] = Float(f.std[ch] / q.std[ch])
-                        b[ch] = Float(f.mean[ch] - Double(a[ch]) * q.mean[ch])
-                    }
+                    let (a, b) = Simulator.correctionFactors(float: f, quantized: ChannelStatistics(y))
                     factors[node] = (a, b)
                     y = Simulator.affine(y, a, b)
                 }
