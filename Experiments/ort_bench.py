@@ -74,6 +74,7 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=5.0, help="timed seconds per batch size")
     ap.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per batch size")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--precision", default="fp32", help="label for the output lines (e.g. int8 for a QDQ model)")
     args = ap.parse_args(argv)
 
     sess = make_session(args.model, args.threads)
@@ -81,19 +82,19 @@ def main(argv=None):
     results = []
     for b in args.batch:
         if isinstance(lead, int) and b != lead:
-            print(f"onnxruntime fp32 batch={b} threads={args.threads}: skipped "
+            print(f"onnxruntime {args.precision} batch={b} threads={args.threads}: skipped "
                   f"(model input has fixed batch {lead})")
             continue
         r = bench(sess, b, args.seconds, args.warmup)
         results.append(r)
-        print(f"onnxruntime fp32 batch={b} threads={args.threads}: {r['images_per_s']:.1f} img/s",
+        print(f"onnxruntime {args.precision} batch={b} threads={args.threads}: {r['images_per_s']:.1f} img/s",
               flush=True)
     if args.json:
         doc = {
             "model": args.model,
             "runtime": "onnxruntime",
             "onnxruntime_version": ort.__version__,
-            "precision": "fp32",
+            "precision": args.precision,
             "threads": args.threads,
             "inter_op_threads": 1,
             "graph_optimization": "ORT_ENABLE_ALL",

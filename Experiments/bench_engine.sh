@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One run, release mode, 2 threads, ResNet-20 / CIFAR-10, batch 256 and batch 1: images/s of
+#   BitBudget's integer engine (uniform 8/8, 4/8, the committed mixed plan),
+#   BitBudget FP32 (OpenBLAS), onnxruntime FP32, and onnxruntime's fastest int8 configuration
+#   (quant_pre_process + quantize_static QDQ, uint8 activations, per-channel int8 weights;
+#   Experiments/ort_int8.py), plus each one's top-1 on the 10 000 test images,
+# then the kernel micro-benchmark (int GEMM and XNOR vs cblas_sgemm on ResNet-20's shapes).
+# Engine images/s is measured by `bitbudget run` over the evaluation (batch 256: all 10 000
+# images; batch 1: the first $B1_IMAGES images), time spent inside the engine only.
+# Writes results/bench_engine_resnet20.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+M="$SHARED/models/resnet20_cifar10.onnx"
+D="$SHARED/data/cifar10"
+B1_IMAGES=${B1_IMAGES:-1000}
+SECONDS_PER=${SECONDS_PER:-5}
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release >/dev/null
+BIN=.build/release/bitbudget
+INT8=$(mktemp --suffix=.onnx)
+out=$(mktemp)
+trap 'rm -f "$INT8" "$out"' EXIT
+{
+  echo "# command: Experiments/bench_engine.sh  ($(date -u +%F), $(git rev-parse --short HEAD), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  for plan in "--uniform 8/8" "--uniform 4/8" "--plan Experiments/plans/resnet20_mixed.json"; do
+    echo "## engine $plan"
+    "$BIN" run "$M" --data "$D" $plan --threads 2 --batch 256 2>/dev/null | grep -E "^(weight bytes|engine)" | sed "s|^|batch=256 |"
+    "$BIN" run "$M" --data "$D" $plan --threads 2 --batch 1 --limit "$B1_IMAGES" 2>/dev/null | grep -E "^engine" | sed "s|^|batch=1 ($B1_IMAGES images) |"
+  done
+  echo "## BitBudget FP32"
+  "$BIN" bench "$M" --batch 1 256 --seconds "$SECONDS_PER" --threads 2
+  echo "## onnxruntime FP32"
+  python3 Experiments/ort_bench.py "$M" --threads 2 --batch 1 256 --seconds "$SECONDS_PER"
+  python3 Experiments/ort_eval.py "$M" --data "$D" 2>/dev/null | grep "^top-1"
+  echo "## onnxruntime int8 (QDQ, uint8 activations, per-channel int8 weights)"
+  python3 Experiments/ort_int8.py "$M" --data "$D" --out "$INT8"
+  python3 Experiments/ort_bench.py "$INT8" --threads 2 --batch 1 256 --seconds "$SECONDS_PER" --precision int8
+  python3 Experiments/ort_eval.py "$INT8" --data "$D" 2>/dev/null | grep "^top-1"
+  echo "## kernels (one thread, best of interleaved rounds)"
+  .build/release/kernel-bench
+} 2>&1 | tee "$out"
+num() { grep -E "$1" "$out" | head -1 | sed -E 's/.* ([0-9.]+) (img|images)\/s.*/\1/'; }
+{
+  for b in 256 1; do
+    ort8=$(num "onnxruntime int8 batch=$b ")
+    for plan in "uniform 8/8" "uniform 4/8" "plan"; do
+      e=$(grep -A3 -E "^## engine --$plan" "$out" | grep -E "^batch=$b " | sed -E 's/.* ([0-9.]+) images\/s.*/\1/')
+      python3 -c "print(f'ratio engine ($plan) / onnxruntime int8, batch=$b: {$e/$ort8:.2f}')"
+    done
+  done
+} | tee -a "$out"
+mkdir -p results && cp "$out" results/bench_engine_resnet20.txt
