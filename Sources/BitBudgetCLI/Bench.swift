@@ -117,9 +117,9 @@ struct Bench: ParsableCommand {
             print("bitbudget engine batch=\(b) threads=\(Parallel.threadCount): \(String(format: "%.1f", r.imagesPerSecond)) img/s (\(net.weightBytes) packed weight bytes, kernels: \(CPUFeatures.active))")
             if let times = r.stepSeconds {
                 let total = max(times.reduce(0, +), 1e-12)
-                for (i, s) in program.steps.enumerated() {
-                    print(String(format: "  %-20@ %-24@ %6.1f%%", s.name as NSString, IntegerNetwork.kind(s) as NSString, times[i] / total * 100))
-                }
+                print(Table.render(header: ["step", "op", "seconds (all threads)", "share"], rows: program.steps.enumerated().map { i, s in
+                    [s.name, IntegerNetwork.kind(s), String(format: "%.3f", times[i]), String(format: "%.1f%%", times[i] / total * 100)]
+                }))
             }
         }
     }

@@ -162,7 +162,7 @@ final class SearchContext {
             fields = ["skipped": reason]
             line = "engine: skipped, the integer engine cannot run this plan (\(reason))"
         }
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys]), to: dir + "/engine.json")
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), to: dir + "/engine.json")
         return line
     }
 

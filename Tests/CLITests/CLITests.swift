@@ -189,6 +189,16 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/n/engine.json"))
     }
 
+    func testBenchOnTheIntegerEngine() throws {
+        let net = SharedData.project("Tests/Fixtures/net_engine_tiny.onnx")
+        let b = try run(["bench", net, "--data", tmp + "/data", "--calib", "16", "--uniform", "4/8", "--batch", "1", "30", "--seconds", "0.05", "--per-op"])
+        XCTAssertEqual(b.status, 0, b.err)
+        for size in [1, 30] { XCTAssertTrue(b.out.contains("bitbudget engine batch=\(size) "), b.out) }
+        XCTAssertTrue(b.out.contains("gemm→logits"), b.out)
+        XCTAssertFalse(b.out.contains("fp32"), b.out)
+        try assertFails(["bench", net, "--uniform", "4/8", "--plan", tmp + "/p.json"], mentions: ["--uniform", "--plan"])
+    }
+
     func testBadInputsFailWithOneLineErrors() throws {
         try assertFails(["eval", "/nonexistent.onnx", "--data", tmp + "/data"], mentions: ["/nonexistent.onnx", "no such file"])
         try assertFails(["eval", SharedData.project("Tests/ModelIRTests/Fixtures/corrupt.onnx"), "--data", tmp + "/data"], mentions: ["corrupt.onnx"])
