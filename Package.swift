@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Sensitivity", dependencies: ["Simulation", "Quantizers", "TensorMath", "Inference", "ModelIR", "Training"], exclude: ["README.md"], swiftSettings: release),
         // Integer engine: packed weights, integer kernels, and the whole-model pipeline over
         // the simulator's IntegerProgram (never search or training).
-        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath", "Simulation"], exclude: ["README.md"], swiftSettings: release),
+        .target(name: "Engine", dependencies: ["CKernels", "Quantizers", "TensorMath", "Simulation", "Inference", "Datasets"], exclude: ["README.md"], swiftSettings: release),
 
         // Training: backward pass, SGD, built-in architectures.
         .target(name: "Training", dependencies: ["TensorMath", "ModelIR", "Inference", "Datasets"],

@@ -80,38 +80,26 @@ struct Run: ParsableCommand {
         print("weight bytes: \(net.weightBytes) packed by the engine, \(qm.weightBytes) predicted (PackedSize) vs \(floatBytes) fp32")
 
         let test = setup.test
-        var result = EvaluationResult(), predictions: [Int] = []
-        var times = [Double](repeating: 0, count: program.steps.count)
-        var seconds = 0.0
-        var start = 0
-        while start < test.count {
-            let range = start..<min(test.count, start + data.batch)
-            let images = test.batch(range, normalization: setup.normalization)
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let logits = times.withUnsafeMutableBufferPointer { net.logits(images, profile: profile ? $0.baseAddress : nil) }
-            seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            result = result + EvaluationResult.score(logits: logits.data, classes: program.classes, labels: test.labels(range))
-            predictions += Self.argmax(logits.data, program.classes)
-            start = range.upperBound
-            Progress(label: "engine").update(start, test.count)
-        }
-        print("engine        \(result.top1Line)  \(String(format: "%.1f", Double(test.count) / max(seconds, 1e-9))) images/s (\(Parallel.threadCount) threads)")
+        let evaluation = net.evaluate(on: test, normalization: setup.normalization, batchSize: data.batch, profile: profile,
+                                      progress: Progress(label: "engine").update)
+        let result = evaluation.result, predictions = evaluation.predictions
+        print("engine        \(result.top1Line)  \(String(format: "%.1f", evaluation.imagesPerSecond)) images/s (\(Parallel.threadCount) threads)")
         if parity {
             let sim = ParitySimulator(program)
             var differ = 0, simResult = EvaluationResult()
-            start = 0
+            var start = 0
             while start < test.count {
                 let range = start..<min(test.count, start + data.batch)
                 let logits = sim.logits(test.batch(range, normalization: setup.normalization))
                 simResult = simResult + EvaluationResult.score(logits: logits.data, classes: program.classes, labels: test.labels(range))
-                for (i, p) in Self.argmax(logits.data, program.classes).enumerated() where p != predictions[range.lowerBound + i] { differ += 1 }
+                for (i, p) in IntegerNetwork.argmax(logits.data, classes: program.classes).enumerated() where p != predictions[range.lowerBound + i] { differ += 1 }
                 start = range.upperBound
                 Progress(label: "parity").update(start, test.count)
             }
             print("simulator     \(simResult.top1Line)  (engine-parity mode)")
             print("parity: \(differ) of \(test.count) images' predictions differ between engine and simulator")
         }
-        if profile {
+        if let times = evaluation.stepSeconds {
             let total = times.reduce(0, +)
             let rows = program.steps.enumerated().map { i, s -> [String] in
                 [s.name, Self.kind(s), String(format: "%.3f", times[i]), String(format: "%.1f%%", 100 * times[i] / max(total, 1e-12))]
@@ -121,23 +109,5 @@ struct Run: ParsableCommand {
         print("top-1: \(result.top1Line.dropFirst("top-1: ".count))")
     }
 
-    static func argmax(_ logits: [Float], _ classes: Int) -> [Int] {
-        stride(from: 0, to: logits.count, by: classes).map { base in
-            var best = 0
-            for c in 1..<classes where logits[base + c] > logits[base + best] { best = c }
-            return best
-        }
-    }
-
-    static func kind(_ s: IntegerProgram.Step) -> String {
-        switch s {
-        case .conv(let c): return (c.output == nil ? "gemm→logits " : "conv ") + c.weights.kind.description + (c.relu ? "+relu" : "")
-        case .add: return "add"
-        case .relu: return "relu"
-        case .averagePool: return "avgpool"
-        case .slice: return "slice"
-        case .pad: return "pad"
-        case .reshape: return "reshape"
-        }
-    }
+    static func kind(_ s: IntegerProgram.Step) -> String { IntegerNetwork.kind(s) }
 }

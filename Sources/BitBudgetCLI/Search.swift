@@ -13,8 +13,9 @@ struct Search: ParsableCommand {
         discussion: """
         Budgets: average weight bits (3bits), weight bytes (120KB, 0.5MB, 90000B; KB = 1024 B), or \
         BOPs (2.1GBOPs = Σ MACs·w_bits·a_bits). Sensitivity is measured on --calib training images \
-        (seeded); the chosen plan is measured on --split (test by default). Writes plan.json, \
-        sensitivity.csv, frontier.csv and layers.csv \
+        (seeded); the chosen plan is measured on --split (test by default), then compiled and \
+        re-validated on the integer engine (as `bitbudget run`; --no-engine skips it; plans the \
+        engine cannot run get a note). Writes plan.json, sensitivity.csv, frontier.csv, layers.csv, engine.json \
         plus frontier.svg, bits.svg and sensitivity.svg to --out. --val training images (disjoint from \
         calibration) serve --max-drop (smallest measured plan within P points of float) and --refine \
         (best measured of a few plans under the budget); the evaluation split is only reported.
@@ -58,6 +59,9 @@ struct Search: ParsableCommand {
     @Option(help: "Activation bits for every quantized layer (2–8), or 'float'.")
     var actBits: String = "8"
 
+
+    @Flag(help: "Skip re-validating the chosen plan on the integer engine.")
+    var noEngine = false
 
     @OptionGroup var calibration: CalibrationOptions
     @OptionGroup var sensitivity: SensitivityOptions
@@ -151,6 +155,7 @@ struct Search: ParsableCommand {
                                     candidates: candidates, scores: scores, metric: sensitivityMetric.rawValue,
                                     budgetUnit: budgets.first, maxDrop: maxDrop, refine: setup.validation == nil ? 0 : refine,
                                     frontierPoints: frontierPoints)
+        context.engine = !noEngine
         if let v = setup.validation { print("validation: \(v.count) training images (seed \(calibration.seed), disjoint from the calibration images)") }
         if budgets.isEmpty { try context.run(budget: nil, text: nil, dir: out) }
         for (text, parsedBudget) in zip(budgetTexts, budgets) {

@@ -1,10 +1,12 @@
 import Allocators
+import Engine
 import Foundation
 import Inference
 import ModelIR
 import Quantizers
 import Reports
 import Simulation
+import TensorMath
 
 /// What `search` does for one budget (or for `--max-drop` alone) once the sensitivity analysis and
 /// the allocation problem exist: choose a plan (allocator, `--max-drop` bisection or `--refine` on
@@ -23,6 +25,8 @@ final class SearchContext {
     let maxDrop: Double?
     let refine: Int
     let frontierPoints: Int
+    /// Re-validate each chosen plan on the integer engine (`--no-engine` turns it off).
+    var engine = true
 
     init(problem: AllocationProblem, alloc: any Allocator, allocatorName: String, measurer: PlanMeasurer, searched: [QuantizableLayer],
          candidates: [QuantizerSpec], scores: [[Double]], metric: String, budgetUnit: Budget?, maxDrop: Double?, refine: Int, frontierPoints: Int) {
@@ -105,6 +109,7 @@ final class SearchContext {
             for u in uniformBaselines { _ = try m.measure(u.allocation.choices, on: .evaluation) }
         }
         let result = try m.measure(chosen.choices, on: .evaluation)
+        let engineLine = engine ? try engineCheck(chosen.choices, dir: dir) : nil
 
         for (i, p) in frontier.enumerated() { rows.append(.init(kind: .frontier, label: "\(allocatorName)#\(i)", choices: p.choices, predictedScore: p.totalScore)) }
         for u in uniformBaselines { rows.append(.init(kind: .uniform, label: u.label, choices: u.allocation.choices, predictedScore: u.allocation.totalScore)) }
@@ -128,8 +133,37 @@ final class SearchContext {
         if frontierPoints > 0 {
             print("measured on \(m.setup.test.count) evaluation images: \(measuredFrontier.count) frontier plans, \(uniformBaselines.count) uniform baselines (frontier.csv)")
         }
-        print("wrote \(dir)/plan.json, sensitivity.csv, layers.csv, frontier.csv, frontier.svg, bits.svg, sensitivity.svg")
+        print("wrote \(dir)/plan.json, sensitivity.csv, layers.csv, frontier.csv, frontier.svg, bits.svg, sensitivity.svg" + (engine ? ", engine.json" : ""))
+        if let engineLine { print(engineLine) }
         print("top-1: \(result.top1Line.dropFirst("top-1: ".count)) at budget \(text ?? "max-drop=\(maxDrop!)") on \(m.setup.test.source) (measured, statistics correction on)")
+    }
+
+    /// Compiles the chosen plan (same calibration, statistics correction on) into an integer
+    /// program, runs it on the integer engine over the evaluation split and writes engine.json.
+    /// Returns the line to print: the engine's figures, or a note when the engine cannot run the
+    /// plan (float activations, float layers, pow2/k-means weights), which is not a failure.
+    func engineCheck(_ choices: [Int], dir: String) throws -> String {
+        let m = measurer
+        var fields: [String: Any]
+        var line: String
+        do {
+            guard m.act != nil else { throw IntegerProgramError("activations are float (--act-bits float); the engine runs u8 activations") }
+            let (program, qm) = try m.setup.simulator.integerProgram(m.plan(choices), correction: true, planFile: dir + "/plan.json")
+            let net = try IntegerNetwork(program: program)
+            let e = net.evaluate(on: m.setup.test, normalization: m.setup.normalization, batchSize: m.batch, progress: Progress(label: "engine").update)
+            fields = ["split": m.setup.test.source, "images": e.result.count, "top1_correct": e.result.top1Correct,
+                      "top1_percent": (e.result.top1 * 10000).rounded() / 100, "packed_bytes": net.weightBytes, "predicted_bytes": qm.weightBytes,
+                      "images_per_second": (e.imagesPerSecond * 10).rounded() / 10, "threads": Parallel.threadCount,
+                      "simulator_top1_correct": m.measured(choices, on: .evaluation)?.top1Correct ?? -1]
+            line = "engine: \(e.result.top1Line.dropFirst("top-1: ".count)), \(net.weightBytes) packed bytes (predicted \(qm.weightBytes)), "
+                + String(format: "%.1f images/s", e.imagesPerSecond)
+        } catch let error as IntegerProgramError {
+            let reason = "\(error)".replacingOccurrences(of: "\n", with: " ")
+            fields = ["skipped": reason]
+            line = "engine: skipped, the integer engine cannot run this plan (\(reason))"
+        }
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), to: dir + "/engine.json")
+        return line
     }
 
     /// `--refine`: the allocator's plan, up to `refine − 1` cheaper frontier points (each ≥ 2% of the

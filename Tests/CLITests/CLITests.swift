@@ -102,6 +102,9 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(s.out.contains("refine: "), s.out)
         XCTAssertTrue(s.out.contains("validation: 32 training images"), s.out)
         XCTAssertTrue(s.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, s.out)
+        // This model has ops the integer engine lacks: a one-line note, recorded in engine.json, no failure.
+        XCTAssertTrue(s.out.contains("engine: skipped"), s.out)
+        XCTAssertTrue((try? String(contentsOfFile: tmp + "/search/engine.json", encoding: .utf8))?.contains("\"skipped\"") ?? false)
         // Same seed → same files.
         let s2 = try run(["search", model, "--data", tmp + "/data", "--budget", "4bits", "--calib", "16", "--out", tmp + "/search2", "--first-last", "same"])
         XCTAssertEqual(s2.status, 0)
@@ -152,6 +155,48 @@ final class CLITests: XCTestCase {
         try assertFails(["run", net, "--data", tmp + "/data", "--plan", tmp + "/broken.json", "--calib", "8"], mentions: ["broken.json"])
         try assertFails(["run", net, "--data", tmp + "/data", "--uniform", "4/8", "--quantizer", "pow2", "--calib", "8"], mentions: ["pow2", "integer engine"])
         try assertFails(["run", model, "--data", tmp + "/data", "--uniform", "4/8", "--calib", "8"], mentions: ["integer engine"])
+    }
+
+    func testSearchRevalidatesTheChosenPlanOnTheEngine() throws {
+        let net = SharedData.project("Tests/Fixtures/net_engine_tiny.onnx")
+        let common = ["search", net, "--data", tmp + "/data", "--calib", "16", "--val", "0", "--frontier-points", "0", "--bits", "4,8"]
+        let s = try run(common + ["--budget", "5bits,8bits", "--out", tmp + "/s"])
+        XCTAssertEqual(s.status, 0, s.err)
+        let lines = s.out.split(separator: "\n").map(String.init)
+        let top1 = try NSRegularExpression(pattern: #"^top-1: ([0-9.]+)% \(\d+/\d+\) at budget (\S+)"#)
+        for budget in ["5bits", "8bits"] {
+            // The engine line comes right before the budget's top-1 line, which stays last.
+            guard let k = lines.firstIndex(where: { top1.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil && $0.contains("at budget \(budget) ") }) else {
+                XCTFail("no top-1 line for \(budget): \(s.out)"); continue
+            }
+            XCTAssertTrue(lines[k - 1].hasPrefix("engine: ") && lines[k - 1].contains("/20)") && lines[k - 1].contains("images/s"), lines[k - 1])
+            // Engine bytes = predicted bytes.
+            let words = lines[k - 1].replacingOccurrences(of: ")", with: " ").split(separator: " ")
+            let packed = words.firstIndex(of: "packed").flatMap { Int(words[$0 - 1]) }
+            let predicted = words.firstIndex(of: "(predicted").flatMap { Int(words[$0 + 1]) }
+            XCTAssertNotNil(packed, lines[k - 1]); XCTAssertEqual(packed, predicted, lines[k - 1])
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp + "/s/\(budget)/engine.json"))) as? [String: Any]
+            XCTAssertEqual(json?["images"] as? Int, 20)
+            XCTAssertEqual(json?["packed_bytes"] as? Int, packed)
+            XCTAssertNotNil(json?["top1_percent"] as? Double)
+            XCTAssertNotNil(json?["images_per_second"] as? Double)
+        }
+        XCTAssertTrue(top1.firstMatch(in: lines.last!, range: NSRange(lines.last!.startIndex..., in: lines.last!)) != nil, s.out)
+        // --no-engine: no engine line, no engine.json.
+        let n = try run(common + ["--budget", "5bits", "--out", tmp + "/n", "--no-engine"])
+        XCTAssertEqual(n.status, 0, n.err)
+        XCTAssertFalse(n.out.contains("engine: "), n.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/n/engine.json"))
+    }
+
+    func testBenchOnTheIntegerEngine() throws {
+        let net = SharedData.project("Tests/Fixtures/net_engine_tiny.onnx")
+        let b = try run(["bench", net, "--data", tmp + "/data", "--calib", "16", "--uniform", "4/8", "--batch", "1", "30", "--seconds", "0.05", "--per-op"])
+        XCTAssertEqual(b.status, 0, b.err)
+        for size in [1, 30] { XCTAssertTrue(b.out.contains("bitbudget engine batch=\(size) "), b.out) }
+        XCTAssertTrue(b.out.contains("gemm→logits"), b.out)
+        XCTAssertFalse(b.out.contains("fp32"), b.out)
+        try assertFails(["bench", net, "--uniform", "4/8", "--plan", tmp + "/p.json"], mentions: ["--uniform", "--plan"])
     }
 
     func testBadInputsFailWithOneLineErrors() throws {
