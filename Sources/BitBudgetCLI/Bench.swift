@@ -34,40 +34,25 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the time per operator type.")
     var perOp = false
 
-    @Option(help: ArgumentHelp("Benchmark the integer engine on this uniform plan: weight bits/activation bits (W alone = W/8).", valueName: "W[/A]"))
-    var uniform: String?
-
-    @Option(help: "Benchmark the integer engine on this per-layer plan JSON.")
-    var plan: String?
-
-    @Option(help: "Weight quantizer for --uniform: uniform, uniform-asym, binary, ternary.")
-    var quantizer: String = "uniform"
-
-    @Option(help: "Weight granularity for --uniform: per-channel or per-tensor.")
-    var granularity: String = "per-channel"
-
-    @Option(help: "Activation calibration for --uniform: minmax, percentile:P, mse, kl, fixed:A.")
-    var actCalibration: String = "percentile:99.99"
+    @OptionGroup(title: "Integer engine (instead of FP32): the plan to benchmark")
+    var planOptions: PlanOptions
 
     @Option(help: "Dataset for calibration and the engine's input images (--plan/--uniform; as in `run`).")
     var data: String?
 
     @OptionGroup var calibration: CalibrationOptions
 
-    @Flag(help: "Skip statistics correction (--plan/--uniform).")
-    var noCorrection = false
-
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if batches.contains(where: { $0 < 1 }) { throw ValidationError("--batch sizes must be at least 1") }
         if seconds <= 0 { throw ValidationError("--seconds must be positive") }
-        if uniform != nil && plan != nil { throw ValidationError("give at most one of --uniform W[/A] or --plan FILE") }
+        if planOptions.uniform != nil && planOptions.plan != nil { throw ValidationError("give at most one of --uniform W[/A] or --plan FILE") }
     }
 
     func run() throws {
         compute.apply()
-        if uniform != nil || plan != nil { return try benchEngine() }
+        if planOptions.isGiven { return try benchEngine() }
         let graph = try ONNXImporter.load(model).foldingBatchNorm()
         let declared = graph.inputs[0].shape.dropFirst()
         guard declared.count == 3, declared.allSatisfy({ $0 != nil }) else {
@@ -95,11 +80,7 @@ struct Bench: ParsableCommand {
     func benchEngine() throws {
         let dataOptions = try DataOptions.parse(data.map { ["--data", $0] } ?? [])
         let setup = try SimulationSetup(model: model, data: dataOptions, calibration: calibration)
-        var (plan, planFile) = try Quantize.makePlan(file: self.plan, uniform: uniform.map { $0.contains("/") ? $0 : $0 + "/8" },
-                                                     quantizer: quantizer, granularity: granularity, actCalibration: actCalibration,
-                                                     calibration: calibration, setup: setup, model: model)
-        for i in plan.layers.indices where plan.layers[i].activationBits == nil { plan.layers[i].activationBits = 8 }
-        let (program, _) = try setup.simulator.integerProgram(plan, correction: !noCorrection, planFile: planFile)
+        let (program, _) = try planOptions.integerProgram(calibration: calibration, setup: setup, model: model)
         let net = try IntegerNetwork(program: program)
         let test = setup.test
         guard test.count > 0 else { throw CLIError("no test images to benchmark on") }

@@ -25,27 +25,9 @@ struct Quantize: ParsableCommand {
     var modelPath: String?
     var model: String { modelPath ?? Defaults.model }
 
-    @Option(help: ArgumentHelp("Uniform precision: weight bits, optionally /activation bits (e.g. 4 or 4/8).", valueName: "W[/A]"))
-    var uniform: String?
-
-    @Option(help: "Per-layer plan JSON (instead of --uniform).")
-    var plan: String?
-
-    @Option(help: "Weight quantizer for --uniform: uniform, uniform-asym, pow2, kmeans, binary, ternary.")
-    var quantizer: String = "uniform"
-
-    @Option(help: "Weight granularity for --uniform: per-channel or per-tensor.")
-    var granularity: String = "per-channel"
-
-
-
-    @Option(help: "Activation calibration for --uniform: minmax, percentile:P, mse, kl, fixed:A.")
-    var actCalibration: String = "percentile:99.99"
+    @OptionGroup var planOptions: PlanOptions
 
     @OptionGroup var calibration: CalibrationOptions
-
-    @Flag(help: "Skip statistics correction (report only the uncorrected plan).")
-    var noCorrection = false
 
     @Option(help: "Write the per-layer table as CSV.")
     var csv: String?
@@ -57,14 +39,13 @@ struct Quantize: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        if (uniform == nil) == (plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
+        if (planOptions.uniform == nil) == (planOptions.plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
     }
 
     func run() throws {
         compute.apply()
         let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
-        let (plan, planFile) = try Self.makePlan(file: self.plan, uniform: uniform, quantizer: quantizer, granularity: granularity,
-                                                 actCalibration: actCalibration, calibration: calibration, setup: setup, model: model)
+        let (plan, planFile) = try planOptions.makePlan(calibration: calibration, setup: setup, model: model)
         let floatBytes = setup.simulator.layers.reduce(0) { $0 + $1.weightCount * 4 }
         print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
         print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(calibration.seed)")
@@ -75,7 +56,7 @@ struct Quantize: ParsableCommand {
                                          progress: Progress(label: "quantized").update)
         var final = (model: raw, result: rawResult)
         print("quantized     \(rawResult.top1Line)  drop \(Self.points(float, rawResult))  (no statistics correction)")
-        if !noCorrection {
+        if !planOptions.noCorrection {
             let corrected = try setup.simulator.prepare(plan, correction: true, planFile: planFile)
             let r = try corrected.evaluate(on: setup.test, normalization: setup.normalization, batchSize: data.batch,
                                            progress: Progress(label: "corrected").update)
@@ -88,33 +69,6 @@ struct Quantize: ParsableCommand {
         if let csv { try CSVFile.write(final.model.metrics, to: csv) }
         if let savePlan { try plan.write(to: savePlan) }
         print("top-1: \(final.result.top1Line.dropFirst("top-1: ".count))")
-    }
-
-    /// The plan of `--plan FILE` or `--uniform W[/A]` (shared by `quantize` and `run`).
-    static func makePlan(file: String?, uniform: String?, quantizer: String, granularity: String, actCalibration: String,
-                         calibration: CalibrationOptions, setup: SimulationSetup, model: String) throws -> (QuantizationPlan, String) {
-        if let path = file { return (try QuantizationPlan.load(path), path) }
-        let (w, a) = try Self.parseUniform(uniform!)
-        let name = try QuantizerSpec.Name(parsing: quantizer)
-        let spec = try QuantizerSpec(name, bits: name == .binary ? 1 : name == .ternary ? 2 : w,
-                                     granularity: try Granularity(parsing: granularity),
-                                     clip: name.isUniform ? try ClipSearch(parsing: calibration.clip) : .minMax)
-        let plan = try QuantizationPlan.uniform(layers: setup.simulator.layers, spec: spec, activationBits: a,
-                                                edges: try EdgeLayerPolicy(parsing: calibration.firstLast), model: model,
-                                                activationCalibration: actCalibration)
-        return (plan, "--uniform")
-    }
-
-    static func parseUniform(_ s: String) throws -> (Int, Int?) {
-        let parts = s.split(separator: "/").map(String.init)
-        guard (1...2).contains(parts.count), let w = Int(parts[0]), (1...8).contains(w) else {
-            throw ValidationError("--uniform '\(s)': expected W or W/A with W in 1–8 (e.g. 4/8)")
-        }
-        if parts.count == 2 {
-            guard let a = Int(parts[1]), (2...8).contains(a) else { throw ValidationError("--uniform '\(s)': activation bits must be 2–8") }
-            return (w, a)
-        }
-        return (w, nil)
     }
 
     static func points(_ a: EvaluationResult, _ b: EvaluationResult) -> String {

@@ -31,25 +31,9 @@ struct Run: ParsableCommand {
     var modelPath: String?
     var model: String { modelPath ?? Defaults.model }
 
-    @Option(help: ArgumentHelp("Uniform precision: weight bits/activation bits (e.g. 4/8; W alone = W/8).", valueName: "W[/A]"))
-    var uniform: String?
-
-    @Option(help: "Per-layer plan JSON (instead of --uniform).")
-    var plan: String?
-
-    @Option(help: "Weight quantizer for --uniform: uniform, uniform-asym, binary, ternary.")
-    var quantizer: String = "uniform"
-
-    @Option(help: "Weight granularity for --uniform: per-channel or per-tensor.")
-    var granularity: String = "per-channel"
-
-    @Option(help: "Activation calibration for --uniform: minmax, percentile:P, mse, kl, fixed:A.")
-    var actCalibration: String = "percentile:99.99"
+    @OptionGroup var planOptions: PlanOptions
 
     @OptionGroup var calibration: CalibrationOptions
-
-    @Flag(help: "Skip statistics correction.")
-    var noCorrection = false
 
     @Flag(help: "Also run the simulator in engine-parity mode and count differing predictions.")
     var parity = false
@@ -61,17 +45,13 @@ struct Run: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        if (uniform == nil) == (plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
+        if (planOptions.uniform == nil) == (planOptions.plan == nil) { throw ValidationError("give exactly one of --uniform W[/A] or --plan FILE") }
     }
 
     func run() throws {
         compute.apply()
         let setup = try SimulationSetup(model: model, data: data, calibration: calibration)
-        var (plan, planFile) = try Quantize.makePlan(file: self.plan, uniform: uniform.map { $0.contains("/") ? $0 : $0 + "/8" },
-                                                     quantizer: quantizer, granularity: granularity, actCalibration: actCalibration,
-                                                     calibration: calibration, setup: setup, model: model)
-        for i in plan.layers.indices where plan.layers[i].activationBits == nil { plan.layers[i].activationBits = 8 }
-        let (program, qm) = try setup.simulator.integerProgram(plan, correction: !noCorrection, planFile: planFile)
+        let (program, qm) = try planOptions.integerProgram(calibration: calibration, setup: setup, model: model)
         let net = try IntegerNetwork(program: program)
         print("model: \(model)  (\(setup.simulator.layers.count) weight layers, BN folded)")
         print("data: \(setup.test.source), \(setup.test.count) images; calibration: \(setup.calibrationCount) training images, seed \(calibration.seed)")
