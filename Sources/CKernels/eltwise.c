@@ -1,5 +1,5 @@
-/* eltwise.c -- multiplier decomposition, quantized Add parameters, average pooling,
-   and the fast im2col (bit-exact with bb_im2col_u8_ref). */
+/* eltwise.c -- multiplier decomposition, quantized Add parameters, average and max
+   pooling, and the fast im2col (bit-exact with bb_im2col_u8_ref). */
 #include "internal.h"
 #include <math.h>
 
@@ -60,6 +60,28 @@ void bb_avgpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, si
                     for (long ix = xa; ix < xb; ix++) sum += img[(size_t)iy * w + (size_t)ix];
                 cnt = (uint32_t)((yb > ya ? yb - ya : 0) * (xb > xa ? xb - xa : 0));
                 out[(ci * oh + oy) * ow + ox] = cnt ? (uint8_t)((sum + cnt / 2) / cnt) : 0;
+            }
+        }
+    }
+}
+
+void bb_maxpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                   size_t sh, size_t sw, size_t pt, size_t pl, size_t oh, size_t ow, uint8_t *out) {
+    for (size_t ci = 0; ci < c; ci++) {
+        const uint8_t *img = x + ci * h * w;
+        for (size_t oy = 0; oy < oh; oy++) {
+            const long y0 = (long)(oy * sh) - (long)pt;
+            const long ya = y0 < 0 ? 0 : y0, yb = y0 + (long)kh > (long)h ? (long)h : y0 + (long)kh;
+            for (size_t ox = 0; ox < ow; ox++) {
+                const long x0 = (long)(ox * sw) - (long)pl;
+                const long xa = x0 < 0 ? 0 : x0, xb = x0 + (long)kw > (long)w ? (long)w : x0 + (long)kw;
+                uint8_t m = 0;
+                for (long iy = ya; iy < yb; iy++)
+                    for (long ix = xa; ix < xb; ix++) {
+                        const uint8_t v = img[(size_t)iy * w + (size_t)ix];
+                        if (v > m) m = v;
+                    }
+                out[(ci * oh + oy) * ow + ox] = m;
             }
         }
     }

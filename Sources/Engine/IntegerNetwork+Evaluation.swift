@@ -86,6 +86,7 @@ extension IntegerNetwork {
         case .add: return "add"
         case .relu: return "relu"
         case .averagePool: return "avgpool"
+        case .maxPool: return "maxpool"
         case .slice: return "slice"
         case .pad: return "pad"
         case .reshape: return "reshape"

@@ -19,9 +19,10 @@ extension Simulator {
     /// weight layer uses that layer's activation quantizer from the plan (signed grids
     /// shifted to unsigned codes); other tensors (e.g. a conv output entering a residual
     /// add) are calibrated at 8 bits with the plan's activation calibration on the
-    /// quantized model over the calibration batch; slice / pad / pooling / flatten keep
-    /// their input's quantization. A fused ReLU follows every Conv/Gemm/Add whose only
-    /// consumer is a Relu.
+    /// quantized model over the calibration batch, unless it reaches a weight layer through
+    /// MaxPool / Flatten / Reshape only, which take that layer's grid unchanged; slice / pad /
+    /// pooling / flatten keep their input's quantization (max pooling is exact on codes, no
+    /// requantization). A fused ReLU follows every Conv/Gemm/Add whose only consumer is a Relu.
     ///
     /// Every weight layer must be quantized with a quantizer the engine stores
     /// (uniform, uniform-asym, binary, ternary); pow2, k-means or float layers are errors.
@@ -61,11 +62,28 @@ extension Simulator {
 
         let consumers = g.consumers
         let weightNodes = Set(layers.map(\.node))
+        /// The activation quantizer of the weight layer reading `name`, directly or through
+        /// MaxPool / Flatten / Reshape: these commute with the elementwise, increasing fake
+        /// quantizer (fq(maxpool(y)) = maxpool(fq(y))), so storing `name` on that layer's grid
+        /// hands it exactly the codes the fake-quant simulator feeds it (a VGG-style
+        /// conv→relu→maxpool→conv chain keeps the plan's activation bits).
+        func consumerQuantizer(of name: String) -> ActivationQuantizer? {
+            let cs = consumers[name] ?? []
+            for c in cs where weightNodes.contains(c) {
+                if let q = aq[c] { return q }
+            }
+            for c in cs where !weightNodes.contains(c) {
+                switch g.nodes[c].op {
+                case .maxPool, .flatten, .reshape, .identity, .squeeze, .unsqueeze:
+                    if let q = consumerQuantizer(of: g.nodes[c].outputs[0]) { return q }
+                default: continue
+                }
+            }
+            return nil
+        }
         /// Quantization of a tensor produced by a conv/add (or the input).
         func quantization(of name: String) throws -> AffineParameters {
-            for c in consumers[name] ?? [] where weightNodes.contains(c) {
-                if let q = aq[c] { return Self.unsigned(q) }
-            }
+            if let q = consumerQuantizer(of: name) { return Self.unsigned(q) }
             guard let o = observers[name] else {
                 throw IntegerProgramError("tensor '\(name)': no activation quantizer in the plan and no calibration statistics (give the first layer activation_bits)")
             }
@@ -156,6 +174,24 @@ extension Simulator {
                 steps.append(.averagePool(name: node.name, input: x, output: try addValue(node.outputs[0], values[x].quantization),
                                           kernel: (geo.kernelH, geo.kernelW), stride: (geo.strideH, geo.strideW),
                                           padding: (geo.padTop, geo.padLeft)))
+            case let .maxPool(geo0, ceilMode):
+                let x = try value(node.inputs[0], for: node)
+                let s = values[x].shape
+                guard s.count == 3 else { throw IntegerProgramError("node '\(node.name)': MaxPool needs a CHW tensor (2-D pooling) for the integer engine") }
+                let geo = geo0.resolved(height: s[1], width: s[2])
+                guard geo.dilationH == 1, geo.dilationW == 1 else {
+                    throw IntegerProgramError("node '\(node.name)': dilated MaxPool is not supported by the integer engine")
+                }
+                guard max(geo.padTop, geo.padBottom) < geo.kernelH, max(geo.padLeft, geo.padRight) < geo.kernelW else {
+                    throw IntegerProgramError("node '\(node.name)': MaxPool pads must be smaller than the kernel for the integer engine")
+                }
+                let (oh, ow) = geo.outputSize(height: s[1], width: s[2], ceilMode: ceilMode)
+                let o = try addValue(node.outputs[0], values[x].quantization)
+                guard values[o].shape == [s[0], oh, ow] else {
+                    throw IntegerProgramError("node '\(node.name)': MaxPool output shape \(values[o].shape) does not match \(s[0])×\(oh)×\(ow)")
+                }
+                steps.append(.maxPool(name: node.name, input: x, output: o, kernel: (geo.kernelH, geo.kernelW),
+                                      stride: (geo.strideH, geo.strideW), padding: (geo.padTop, geo.padLeft)))
             case let .slice(starts, ends, axes, stepsIn):
                 let x = try value(node.inputs[0], for: node)
                 let s = values[x].shape

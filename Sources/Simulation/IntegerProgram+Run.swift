@@ -76,6 +76,9 @@ extension IntegerProgram {
         case let .averagePool(_, i, o, k, s, p):
             let sh = values[i].shape
             unary(i, o) { bb_avgpool_u8($0, sh[0], sh[1], sh[2], k.0, k.1, s.0, s.1, p.0, p.1, $1) }
+        case let .maxPool(_, i, o, k, s, p):
+            let sh = values[i].shape, osh = values[o].shape
+            unary(i, o) { bb_maxpool_u8($0, sh[0], sh[1], sh[2], k.0, k.1, s.0, s.1, p.0, p.1, osh[1], osh[2], $1) }
         case let .slice(_, i, o, starts, stepsD):
             let sh = values[i].shape, osh = values[o].shape
             unary(i, o) { IntegerProgram.slice($0, shape: sh, starts: starts, steps: stepsD, outShape: osh, out: $1) }

@@ -110,6 +110,11 @@ public struct IntegerProgram: Sendable {
         case relu(name: String, input: Int, output: Int)
         /// Average pooling of a CHW value (padding excluded), keeps scale and zero point.
         case averagePool(name: String, input: Int, output: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int))
+        /// Max pooling of a CHW value (`bb_maxpool_u8`): padded taps never win, and the output
+        /// keeps the input's scale and zero point — the max of codes is the code of the max,
+        /// since dequantization is increasing, so no requantization. `padding` = (top, left);
+        /// the output value's shape fixes oh × ow (ceil_mode, end pads).
+        case maxPool(name: String, input: Int, output: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int))
         /// Strided copy: output index i of dim d reads input start[d] + i·step[d].
         case slice(name: String, input: Int, output: Int, starts: [Int], steps: [Int])
         /// Constant padding with the zero point (real 0); pads = begins then ends per dim.
@@ -120,7 +125,7 @@ public struct IntegerProgram: Sendable {
         public var name: String {
             switch self {
             case .conv(let c): return c.name
-            case .add(let n, _, _, _, _), .relu(let n, _, _), .averagePool(let n, _, _, _, _, _),
+            case .add(let n, _, _, _, _), .relu(let n, _, _), .averagePool(let n, _, _, _, _, _), .maxPool(let n, _, _, _, _, _),
                  .slice(let n, _, _, _, _), .pad(let n, _, _, _), .reshape(let n, _, _): return n
             }
         }

@@ -210,6 +210,16 @@ void bb_add_u8_ref(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_pa
 void bb_avgpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
                    size_t sh, size_t sw, size_t ph, size_t pw, uint8_t *out);
 
+/* Integer max pooling of one uint8 CHW image; the output keeps the input's scale and
+   zero-point (max commutes with the increasing map code -> scale*(code - zp), so it is
+   exact). out[c][oy][ox] = max of the in-bounds elements of the window rows
+   oy*sh - pt ... + kh - 1, columns ox*sw - pl ... + kw - 1: padding never wins (ONNX's
+   -inf padding). The caller gives oh, ow, so ceil_mode and asymmetric end padding need no
+   special case here; a window with no in-bounds element (padding >= kernel, which callers
+   reject) gives 0. */
+void bb_maxpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
+                   size_t sh, size_t sw, size_t pt, size_t pl, size_t oh, size_t ow, uint8_t *out);
+
 /* im2col of one CHW image of 8-bit codes (uint8 or int8: bytes are copied):
    out[r*ldo + p], r = (ci*kh + i)*kw + j, p = oy*ow + ox, value x[ci][iy][ix] with
    iy = oy*sh - ph + i*dh, ix = ox*sw - pw + j*dw, or pad_value (the zero-point!)
