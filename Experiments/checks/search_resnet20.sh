@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue acceptance (search): ResNet-20 / CIFAR-10, activations 8-bit, first/last pinned to 8,
-# loss-increase sensitivity on 512 training images, DP allocator, --refine 4 (the allocator's
+# KL sensitivity (the default) on 512 training images, DP allocator, --refine 4 (the allocator's
 # plan, cheaper frontier plans and the uniform baseline that fits, measured on 1000 held-out
 # training images; the best measured there is kept), statistics correction, top-1 on all 10 000
 # test images: ≥ 84.0% at 2.5 average weight bits and ≥ 89.0% at 3.0 (asserted); the 4.0-bit
