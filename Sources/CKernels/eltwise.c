@@ -44,17 +44,26 @@ int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
     return rc ? -1 : 0;
 }
 
+/* The input rows (or columns) [*a, *b) that output position o of a window of size k, stride s
+ * and leading pad p covers in an axis of n values: the window clipped to the input, so padding
+ * is never read (average pooling does not count it, max pooling never lets it win). */
+static inline void bb_pool_window(size_t o, size_t s, size_t p, size_t k, size_t n, long *a, long *b) {
+    const long o0 = (long)(o * s) - (long)p;
+    *a = o0 < 0 ? 0 : o0;
+    *b = o0 + (long)k > (long)n ? (long)n : o0 + (long)k;
+}
+
 void bb_avgpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, size_t kw,
                    size_t sh, size_t sw, size_t ph, size_t pw, uint8_t *out) {
     const size_t oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
     for (size_t ci = 0; ci < c; ci++) {
         const uint8_t *img = x + ci * h * w;
         for (size_t oy = 0; oy < oh; oy++) {
-            const long y0 = (long)(oy * sh) - (long)ph;
-            const long ya = y0 < 0 ? 0 : y0, yb = y0 + (long)kh > (long)h ? (long)h : y0 + (long)kh;
+            long ya, yb;
+            bb_pool_window(oy, sh, ph, kh, h, &ya, &yb);
             for (size_t ox = 0; ox < ow; ox++) {
-                const long x0 = (long)(ox * sw) - (long)pw;
-                const long xa = x0 < 0 ? 0 : x0, xb = x0 + (long)kw > (long)w ? (long)w : x0 + (long)kw;
+                long xa, xb;
+                bb_pool_window(ox, sw, pw, kw, w, &xa, &xb);
                 uint32_t sum = 0, cnt = 0;
                 for (long iy = ya; iy < yb; iy++)
                     for (long ix = xa; ix < xb; ix++) sum += img[(size_t)iy * w + (size_t)ix];
@@ -70,11 +79,11 @@ void bb_maxpool_u8(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh, si
     for (size_t ci = 0; ci < c; ci++) {
         const uint8_t *img = x + ci * h * w;
         for (size_t oy = 0; oy < oh; oy++) {
-            const long y0 = (long)(oy * sh) - (long)pt;
-            const long ya = y0 < 0 ? 0 : y0, yb = y0 + (long)kh > (long)h ? (long)h : y0 + (long)kh;
+            long ya, yb;
+            bb_pool_window(oy, sh, pt, kh, h, &ya, &yb);
             for (size_t ox = 0; ox < ow; ox++) {
-                const long x0 = (long)(ox * sw) - (long)pl;
-                const long xa = x0 < 0 ? 0 : x0, xb = x0 + (long)kw > (long)w ? (long)w : x0 + (long)kw;
+                long xa, xb;
+                bb_pool_window(ox, sw, pl, kw, w, &xa, &xb);
                 uint8_t m = 0;
                 for (long iy = ya; iy < yb; iy++)
                     for (long ix = xa; ix < xb; ix++) {
