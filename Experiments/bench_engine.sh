@@ -20,6 +20,8 @@ BIN=.build/release/bitbudget
 INT8=$(mktemp --suffix=.onnx)
 out=$(mktemp)
 trap 'rm -f "$INT8" "$out"' EXIT
+# RATIOS_FROM=LOG: skip the measurements, (re)compute only the ratios from a log this script wrote.
+if [ -n "${RATIOS_FROM:-}" ]; then grep -v "^ratio " "$RATIOS_FROM" > "$out"; else
 {
   echo "# command: Experiments/bench_engine.sh  ($(date -u +%F), $(git rev-parse --short HEAD), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg))"
   for plan in "--uniform 8/8" "--uniform 4/8" "--plan Experiments/plans/resnet20_mixed.json"; do
@@ -39,12 +41,13 @@ trap 'rm -f "$INT8" "$out"' EXIT
   echo "## kernels (one thread, best of interleaved rounds)"
   .build/release/kernel-bench
 } 2>&1 | tee "$out"
+fi
 num() { grep -E "$1" "$out" | head -1 | sed -E 's/.* ([0-9.]+) (img|images)\/s.*/\1/'; }
 {
   for b in 256 1; do
     ort8=$(num "onnxruntime int8 batch=$b ")
     for plan in "uniform 8/8" "uniform 4/8" "plan"; do
-      e=$(grep -A3 -E "^## engine --$plan" "$out" | grep -E "^batch=$b " | sed -E 's/.* ([0-9.]+) images\/s.*/\1/')
+      e=$(grep -A4 -E "^## engine --$plan" "$out" | grep -E "^batch=$b .*engine +top-1" | sed -E 's/.* ([0-9.]+) images\/s.*/\1/')
       python3 -c "print(f'ratio engine ($plan) / onnxruntime int8, batch=$b: {$e/$ort8:.2f}')"
     done
   done
