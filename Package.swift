@@ -20,9 +20,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CKernels", path: "Sources/CKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
+        // Direct FP32 convolution kernel behind TensorMath (its own C shim).
+        .target(name: "CFloatConv", path: "Sources/CFloatConv", exclude: ["README.md"],
+                cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Tensor math: imports nothing of ours.
-        .target(name: "TensorMath", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: release),
+        // Tensor math: imports nothing of ours but its C shims.
+        .target(name: "TensorMath", dependencies: ["CBLAS", "CFloatConv"], exclude: ["README.md"], swiftSettings: release),
         // ONNX protobuf message types (generated once, committed).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md", "generate.sh", "onnx-subset.proto"]),
@@ -60,7 +63,7 @@ let package = Package(
         .executableTarget(name: "kernel-bench", dependencies: ["Engine", "TensorMath"],
                           path: "Experiments/KernelBench", swiftSettings: release),
 
-        .testTarget(name: "TensorMathTests", dependencies: ["TensorMath"]),
+        .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "CFloatConv"]),
         .testTarget(name: "ModelIRTests", dependencies: [
             "ModelIR", "Inference", "TensorMath", "Datasets", "ONNXProto",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),

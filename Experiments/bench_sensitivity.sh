@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Sensitivity-analysis timing, release build: ResNet-20 / CIFAR-10, every searched layer × 6
-# bit-widths {2,3,4,5,6,8}, metric loss, statistics correction on, 2 threads — the old full-pass
+# bit-widths {2,3,4,5,6,8}, metric $METRIC (default kl, search's default), statistics correction on, 2 threads — the old full-pass
 # path (--exact-reference) vs the float-prefix reuse path, plus the largest |Δ|/|score| between
 # their sensitivity.csv files. Writes results/bench_sensitivity.txt.
-#   CALIB=1000 (new path)  EXACT_CALIB=1000 (old path; 0 skips it)  CHUNK=128
+#   CALIB=1000 (new path)  EXACT_CALIB=1000 (old path; 0 skips it)  CHUNK=128  METRIC=kl
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 M="$SHARED/models/resnet20_cifar10.onnx"
-CALIB=${CALIB:-1000}; EXACT_CALIB=${EXACT_CALIB:-$CALIB}; CHUNK=${CHUNK:-128}
+CALIB=${CALIB:-1000}; EXACT_CALIB=${EXACT_CALIB:-$CALIB}; CHUNK=${CHUNK:-128}; METRIC=${METRIC:-kl}
 nice swift build -c release --product bitbudget >/dev/null
 BIN=.build/release/bitbudget
 tmp=$(mktemp -d)
@@ -17,13 +17,13 @@ run() {  # label calib extra-args...
   local label=$1 calib=$2; shift 2
   local dir=$tmp/$label-$calib
   echo "# $label, --calib $calib: uptime before: $(uptime | sed 's/.*load/load/')"
-  local cmd=("$BIN" search "$M" --data "$SHARED/data/cifar10" --budget 3bits --bits 2,3,4,5,6,8 --metric loss
+  local cmd=("$BIN" search "$M" --data "$SHARED/data/cifar10" --budget 3bits --bits 2,3,4,5,6,8 --metric "$METRIC"
              --calib "$calib" --limit 100 --threads 2 --sensitivity-chunk "$CHUNK" --out "$dir" "$@")
   echo "\$ ${cmd[*]}"
   "${cmd[@]}" | grep -E "^(sensitivity|top-1)"
 }
 {
-  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK ($(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK METRIC=$METRIC ($(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
   run new "$CALIB"
   if [ "$EXACT_CALIB" != 0 ]; then
     [ "$EXACT_CALIB" != "$CALIB" ] && run new "$EXACT_CALIB"

@@ -5,7 +5,8 @@
 # running statistics updated, the default; frozen = running statistics kept, BN scale/bias
 # still trained), BNM (BN momentum for the running statistics, default 0.1; 0 keeps the
 # pretrained running statistics while training still normalizes with batch statistics),
-# SEED (shuffling/augmentation seed, default 1).
+# SEED (shuffling/augmentation seed, default 1), PBN (PreciseBN: re-estimate the BN running statistics
+# from this many un-augmented training images after the epoch; default 0 = off).
 # Run from the repository root; needs ../shared (models + CIFAR-10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +18,13 @@ WD=${WD:-1e-4}
 BN=${BN:-train}
 BNM=${BNM:-0.1}
 SEED=${SEED:-1}
+PBN=${PBN:-0}
 TAG="lr$LR"
 [ "$WD" = "1e-4" ] || TAG="$TAG-wd$WD"
 [ "$BN" = "train" ] || TAG="$TAG-bn$BN"
 [ "$BNM" = "0.1" ] || TAG="$TAG-bnm$BNM"
 [ "$SEED" = "1" ] || TAG="$TAG-seed$SEED"
+[ "$PBN" = "0" ] || TAG="$TAG-pbn$PBN"
 [ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" -c release --product bitbudget >/dev/null
 BB="$SCRATCH/release/bitbudget"
 OUT=results/finetune-resnet20
@@ -33,7 +36,7 @@ echo "== fine-tune"
 /usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
 "$BB" train --init "$SHARED/models/resnet20_cifar10.onnx" --data "$SHARED/data/cifar10" \
     --epochs 1 --batch 128 --lr "$LR" --momentum 0.9 --weight-decay "$WD" --bn "$BN" --bn-momentum "$BNM" --augment --pad 4 \
-    --seed "$SEED" --threads 2 --log-every 50 --no-test --out "$MODEL_OUT"
+    --seed "$SEED" --precise-bn "$PBN" --threads 2 --log-every 50 --no-test --out "$MODEL_OUT"
 rm -f "${MODEL_OUT%.onnx}".ckpt.*
 echo "== after: bitbudget eval"
 "$BB" eval "$MODEL_OUT" --data "$SHARED/data/cifar10" --threads 2

@@ -48,6 +48,8 @@ struct Train: ParsableCommand {
     @Option(help: "BatchNorm running-statistics momentum for --bn train (PyTorch convention; 0 keeps the initial running statistics, e.g. a pretrained model's, while training normalizes with batch statistics).") var bnMomentum: Float = 0.1
     @Flag(help: "Random crop (padding --pad) + horizontal flip.") var augment = false
     @Option(help: "Crop padding for --augment (pixels).") var pad: Int = 2
+    @Option(name: .customLong("precise-bn"), help: ArgumentHelp("After training, re-estimate every BatchNorm running mean/variance from N training images (augmented as with --augment) with the final weights (PreciseBN; 0 = keep the running averages training left).", valueName: "N"))
+    var preciseBN: Int = 0
     @Option(help: "Hold out the last N training images for validation after each epoch.") var val: Int = 0
     @Option(help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Progress line every N steps.") var logEvery: Int = 50
@@ -58,10 +60,13 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if resume != nil && initModel != nil { throw ValidationError("--resume and --init exclude each other") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if epochs < 1 && !(epochs == 0 && initModel != nil && preciseBN > 0) {
+            throw ValidationError("--epochs must be at least 1 (0 only with --init and --precise-bn: re-estimate the BatchNorm statistics of a trained model)")
+        }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0) { throw ValidationError("--lr must be > 0") }
         if val < 0 { throw ValidationError("--val must be >= 0") }
+        if preciseBN < 0 { throw ValidationError("--precise-bn must be >= 0") }
         if !["cosine", "step", "constant"].contains(schedule) { throw ValidationError("--schedule must be cosine, step or constant") }
     }
 
@@ -122,6 +127,16 @@ struct Train: ParsableCommand {
         fflush(stdout)
         let started = Date()
         try trainer.fit(all, validation: validation)
+        if preciseBN > 0 {
+            let t0 = Date()
+            let used = try trainer.recalibrateBatchNorm(all, images: preciseBN)
+            var line = String(format: "precise-bn: BatchNorm statistics re-estimated on %d training images (%@), %.1f s", used, augment ? "augmented" : "no augmentation", Date().timeIntervalSince(t0))
+            if let validation, validation.count > 0 {
+                let v = try trainer.evaluate(validation)
+                line += String(format: "  val loss %.4f  val acc %.2f%%", v.loss, 100 * v.accuracy)
+            }
+            print(line); fflush(stdout)
+        }
         try ONNXExporter.write(model.graph, to: out)
         print(String(format: "wrote %@ after %d epochs, %.1f s training", out, trainer.epoch, Date().timeIntervalSince(started)))
         if !noTest, let test = try? DatasetLoader.load(directory: dir, format: dataset, split: .test) {

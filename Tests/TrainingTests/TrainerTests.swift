@@ -94,6 +94,37 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(trained.buffers.contains { trained.before[$0] != trained.after[$0] })
     }
 
+    /// PreciseBN: the running statistics become the average of the per-batch statistics of the
+    /// un-augmented images (here the population mean, and with one batch the unbiased variance),
+    /// whatever they were before; parameters and the training flag are left alone.
+    func testPreciseBatchNormReestimatesRunningStatistics() throws {
+        let data = randomImages(64, seed: 7)
+        let g = Graph(name: "bn", inputs: [ValueInfo(name: "x", shape: [nil, 1, 8, 8])], outputs: ["y"],
+                      nodes: [Node(name: "bn", op: .batchNorm(epsilon: 1e-5), inputs: ["x", "s", "b", "m", "v"], outputs: ["y"])],
+                      initializers: ["s": Tensor(shape: [1], data: [1.5]), "b": Tensor(shape: [1], data: [0.25]),
+                                     "m": Tensor(shape: [1], data: [-3]), "v": Tensor(shape: [1], data: [9])])
+        let x = data.batch(0..<64, normalization: .fashionMNIST).data.map(Double.init)
+        let mean = x.reduce(0, +) / Double(x.count)
+        let unbiased = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1)
+        for (batch, images) in [(16, 64), (64, 64), (16, 1000)] {
+            var c = tinyConfig(epochs: 1); c.batchSize = batch
+            let model = try TrainableModel(graph: g)
+            model.training = false
+            let t = Trainer(model: model, config: c, normalization: .fashionMNIST)
+            XCTAssertEqual(try t.recalibrateBatchNorm(data, images: images), 64)
+            XCTAssertEqual(Double(model.parameter("m").data[0]), mean, accuracy: 1e-4, "batch \(batch)")
+            if batch == 64 { XCTAssertEqual(Double(model.parameter("v").data[0]), unbiased, accuracy: 1e-3 * unbiased) }
+            XCTAssertNotEqual(model.parameter("v").data[0], 9)
+            XCTAssertEqual(model.parameter("s").data, [1.5]); XCTAssertEqual(model.parameter("b").data, [0.25])
+            XCTAssertFalse(model.training)
+        }
+        // 40 of 64 images in batches of 16: two full batches, the partial one is left out.
+        let model = try TrainableModel(graph: g)
+        var c = tinyConfig(epochs: 1); c.batchSize = 16
+        XCTAssertEqual(try Trainer(model: model, config: c, normalization: .fashionMNIST).recalibrateBatchNorm(data, images: 40), 32)
+        XCTAssertEqual(try Trainer(model: model, config: c, normalization: .fashionMNIST).recalibrateBatchNorm(data, images: 0), 0)
+    }
+
     func testLRScheduleShapes() {
         let s = LRSchedule(base: 0.1, kind: .cosine(minFactor: 0), warmupSteps: 10, totalSteps: 110, stepsPerEpoch: 10)
         XCTAssertEqual(s.lr(at: 0), 0.01, accuracy: 1e-7)

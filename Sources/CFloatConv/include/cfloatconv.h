@@ -1,0 +1,59 @@
+/* cfloatconv.h -- direct FP32 convolution for TensorMath (one image, NCHW).
+ *
+ * Why not im2col + sgemm: the CNNs BitBudget analyzes have few output channels (ResNet-20:
+ * 16-64), so sgemm's M is tiny, and im2col writes a C*kh*kw x OH*OW matrix per image that
+ * OpenBLAS then re-packs before using each column only M times. Here the weights are packed
+ * once per call into panels of 16 output channels and the input is read in place (after one
+ * zero-padded copy), so every input value loaded feeds 16 multiply-adds.
+ *
+ * Layout:
+ *   packed weights  [ceil(cout/16)][K][16], K = cin*kh*kw in ONNX order (c, ky, kx); output
+ *                   channels past cout are zero.
+ *   padded input    [cin][hp][wp]: the image with its pads (and zeros) materialized, so every
+ *                   tap of every output pixel is in bounds.
+ *   tap offsets     K ints: offset of tap (c, ky, kx) from an output pixel's top-left input.
+ *   tiles           output pixels in NCHW plane order, 6 per tile (the last one partial);
+ *                   a tile computes 16 channels x 6 pixels in 12 AVX2 accumulators.
+ * Rounding: one fused multiply-add per tap in K order, then + bias, then the activation.
+ */
+#ifndef BITBUDGET_CFLOATCONV_H
+#define BITBUDGET_CFLOATCONV_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int cin, h, w;          /* input image */
+    int cout, kh, kw;       /* weights [cout][cin][kh][kw] */
+    int sh, sw, dh, dw;     /* strides, dilations */
+    int pt, pl;             /* top / left pads (bottom / right follow from oh, ow) */
+    int oh, ow;             /* output size */
+} bb_convf_shape;
+
+enum { BB_CONVF_TILE = 6, BB_CONVF_BLOCK = 16 };
+enum { BB_CONVF_ACT_NONE = 0, BB_CONVF_ACT_RELU = 1, BB_CONVF_ACT_CLIP = 2 };
+
+/* 1 when the AVX2+FMA kernel runs on this CPU (and is not disabled), else 0. */
+int bb_convf_simd_available(void);
+/* Forces the portable kernel (0) or allows the SIMD one (1); returns the level now in use. */
+int bb_convf_set_simd(int enabled);
+
+size_t bb_convf_packed_floats(const bb_convf_shape *s);
+size_t bb_convf_padded_floats(const bb_convf_shape *s);
+int bb_convf_tiles(const bb_convf_shape *s);
+
+void bb_convf_pack_weights(const bb_convf_shape *s, const float *w, float *packed);
+void bb_convf_offsets(const bb_convf_shape *s, int *offsets);
+void bb_convf_pad_input(const bb_convf_shape *s, const float *x, float *xp);
+
+/* Output tiles [tile0, tile1) of every channel: y[c*oh*ow + pixel] (y is the image's output). */
+void bb_convf_run(const bb_convf_shape *s, const float *xp, const float *packed, const int *offsets,
+                  const float *bias, int act, float lo, float hi, float *y, int tile0, int tile1);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,85 @@
+import CFloatConv
+import TensorMath
+import XCTest
+
+/// The direct kernel (`CFloatConv`): AVX2 and portable versions against the nested-loop
+/// reference on shapes that exercise the layout's edges, and per-image results that do not
+/// depend on the batch or the thread split.
+final class DirectConvolutionTests: XCTestCase {
+    typealias Case = (n: Int, cin: Int, cout: Int, h: Int, w: Int, g: Conv2DGeometry)
+
+    /// Output channels not a multiple of 16 (zero-padded panels), pixel counts not a
+    /// multiple of 6 (partial last tile), asymmetric pads, strides, dilations, 1×1 kernels.
+    let cases: [Case] = [
+        (3, 5, 20, 9, 7, Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        (2, 16, 33, 8, 8, Conv2DGeometry(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        (4, 7, 16, 11, 5, Conv2DGeometry(kernelH: 1, kernelW: 1, strideH: 2, strideW: 2)),
+        (1, 3, 10, 10, 13, Conv2DGeometry(kernelH: 3, kernelW: 5, strideH: 1, strideW: 2, dilationH: 2, dilationW: 1,
+                                          padTop: 0, padLeft: 3, padBottom: 2, padRight: 0)),
+        (5, 2, 1, 3, 3, Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2)),
+        (3, 64, 48, 4, 4, Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+    ]
+
+    func random(_ shape: [Int], _ rng: inout ConvolutionTests.LCG) -> Tensor {
+        Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.next() })
+    }
+
+    override func tearDown() {
+        bb_convf_set_simd(1)
+        Parallel.threadCount = 2
+    }
+
+    func testBothKernelsMatchTheReference() {
+        var rng = ConvolutionTests.LCG(s: 99)
+        for simd in [0, 1] {
+            bb_convf_set_simd(Int32(simd))
+            for c in cases {
+                let x = random([c.n, c.cin, c.h, c.w], &rng)
+                let w = random([c.cout, c.cin, c.g.kernelH, c.g.kernelW], &rng)
+                let b = random([c.cout], &rng)
+                let r = ConvolutionTests.reference(x, w, b, c.g, groups: 1)
+                let y = Convolution.forward(x, weight: w, bias: b, geometry: c.g, algorithm: .direct)
+                XCTAssertEqual(y.shape, r.shape)
+                for (u, v) in zip(y.data, r.data) { XCTAssertEqual(u, v, accuracy: 2e-4, "simd \(simd) \(c)") }
+                let clipped = Convolution.forward(x, weight: w, bias: nil, geometry: c.g, activation: .clip(min: -0.5, max: 0.75), algorithm: .direct)
+                let rn = ConvolutionTests.reference(x, w, nil, c.g, groups: 1)
+                for (u, v) in zip(clipped.data, rn.data) { XCTAssertEqual(u, min(max(v, -0.5), 0.75), accuracy: 2e-4) }
+            }
+        }
+    }
+
+    /// Every image gets the same bits alone or in a batch, on 1, 2 or 3 threads (the
+    /// sensitivity analysis relies on it to reproduce its full-pass reference exactly).
+    func testPerImageResultIndependentOfBatchAndThreads() {
+        var rng = ConvolutionTests.LCG(s: 5)
+        for c in cases {
+            let x = random([c.n, c.cin, c.h, c.w], &rng)
+            let w = random([c.cout, c.cin, c.g.kernelH, c.g.kernelW], &rng)
+            let b = random([c.cout], &rng)
+            Parallel.threadCount = 1
+            let whole = Convolution.forward(x, weight: w, bias: b, geometry: c.g, activation: .relu, algorithm: .direct)
+            for threads in [2, 3] {
+                Parallel.threadCount = threads
+                XCTAssertEqual(Convolution.forward(x, weight: w, bias: b, geometry: c.g, activation: .relu, algorithm: .direct).data, whole.data)
+                let per = x.count / c.n, outPer = whole.count / c.n
+                let one = Tensor(shape: [1, c.cin, c.h, c.w], data: Array(x.data[(c.n - 1) * per..<c.n * per]))
+                let y1 = Convolution.forward(one, weight: w, bias: b, geometry: c.g, activation: .relu, algorithm: .direct)
+                XCTAssertEqual(y1.data, Array(whole.data[(c.n - 1) * outPer..<c.n * outPer]))
+            }
+        }
+    }
+
+    /// The automatic choice is the direct kernel exactly when the AVX2 kernel runs.
+    func testAutomaticChoosesDirectOnlyWithSIMD() {
+        var rng = ConvolutionTests.LCG(s: 8)
+        let c = cases[0]
+        let x = random([c.n, c.cin, c.h, c.w], &rng)
+        let w = random([c.cout, c.cin, 3, 3], &rng)
+        for simd in [0, 1] {
+            let on = bb_convf_set_simd(Int32(simd)) != 0
+            let auto = Convolution.forward(x, weight: w, bias: nil, geometry: c.g)
+            let expected = Convolution.forward(x, weight: w, bias: nil, geometry: c.g, algorithm: on ? .direct : .im2colGEMM)
+            XCTAssertEqual(auto.data, expected.data)
+        }
+    }
+}
