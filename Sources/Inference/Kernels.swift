@@ -51,7 +51,7 @@ enum Kernels {
             let y = a[1]!
             var z = a[0].take()!
             z.data.withUnsafeMutableBufferPointer { p in y.data.withUnsafeBufferPointer { q in
-                for i in 0..<p.count { p[i] = op.apply(p[i], q[i]) } } }
+                if let pb = p.baseAddress, let qb = q.baseAddress { op.apply(inPlace: pb, qb, count: p.count) } } }
             return z
         default: break
         }

@@ -64,6 +64,26 @@ extension Tensor {
         var out = Tensor(repeating: mode == .constant ? value : 0, shape: outShape)
         let total = out.count
         if total == 0 { return out }
+        if mode == .constant && r > 0 && pads.allSatisfy({ $0 >= 0 }) {
+            // Constant padding only moves whole innermost rows: one copy per input row
+            // (ResNet's option-A shortcut pads channels of every image this way).
+            let rowLength = shape[r - 1], rows = count / Swift.max(1, rowLength)
+            if rowLength == 0 || rows == 0 { return out }
+            let outStrides = Tensor.strides(outShape)
+            data.withUnsafeBufferPointer { s in
+                out.data.withUnsafeMutableBufferPointer { o in
+                    var idx = [Int](repeating: 0, count: r - 1)
+                    for row in 0..<rows {
+                        var off = pads[r - 1]
+                        for d in 0..<(r - 1) { off += (idx[d] + pads[d]) * outStrides[d] }
+                        (o.baseAddress! + off).update(from: s.baseAddress! + row * rowLength, count: rowLength)
+                        var d = r - 2
+                        while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
+                    }
+                }
+            }
+            return out
+        }
         let inStrides = Tensor.strides(shape)
         data.withUnsafeBufferPointer { s in
             out.data.withUnsafeMutableBufferPointer { o in

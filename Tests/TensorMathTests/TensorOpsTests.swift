@@ -25,6 +25,25 @@ final class TensorOpsTests: XCTestCase {
         XCTAssertEqual(Tensor.concatenate([x, x], axis: 1).data, [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5])
     }
 
+    /// Constant padding (the row-copy path) of a rank-4 tensor against per-element index math,
+    /// and a negative pad (crop), which takes the general path.
+    func testConstantPadRank4AndCrop() {
+        let shape = [2, 3, 4, 5], pads = [1, 0, 2, 1, 0, 2, 1, 3]
+        let x = Tensor(shape: shape, data: (0..<120).map { Float($0) })
+        let y = x.padded(pads, value: -1)
+        let out = (0..<4).map { shape[$0] + pads[$0] + pads[$0 + 4] }
+        XCTAssertEqual(y.shape, out)
+        var k = 0
+        for a in 0..<out[0] { for b in 0..<out[1] { for c in 0..<out[2] { for d in 0..<out[3] {
+            let i = [a - pads[0], b - pads[1], c - pads[2], d - pads[3]]
+            let inside = (0..<4).allSatisfy { i[$0] >= 0 && i[$0] < shape[$0] }
+            let expected: Float = inside ? Float(((i[0] * 3 + i[1]) * 4 + i[2]) * 5 + i[3]) : -1
+            XCTAssertEqual(y.data[k], expected); k += 1
+        }}}}
+        let m = Tensor(shape: [2, 3], data: [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(m.padded([0, -1, 0, 1]).data, [1, 2, 0, 4, 5, 0])
+    }
+
     func testGemmMatmulSoftmaxMean() {
         let a = Tensor(shape: [2, 2], data: [1, 2, 3, 4]), b = Tensor(shape: [2, 2], data: [5, 6, 7, 8])
         XCTAssertEqual(Tensor.gemm(a, b, c: Tensor(shape: [2], data: [1, 1])).data, [20, 23, 44, 51])
