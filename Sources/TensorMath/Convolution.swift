@@ -1,3 +1,4 @@
+import Foundation
 import CFloatConv
 
 /// A pointwise activation that a producer (convolution, GEMM) can apply in place while its
@@ -26,6 +27,12 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
     case im2colGEMM
     /// The packed direct kernel of `CFloatConv` (portable C where AVX2 is missing).
     case direct
+    /// Winograd F(2×2, 3×3) of `CFloatConv` where it applies (3×3, stride 1, no dilation,
+    /// groups = 1), else `direct`. Opt-in: its transform-domain GEMMs take a quarter of the
+    /// direct kernel's time, but the input/output transforms are still scalar C, so on
+    /// ResNet-20 it measured slower than `direct` (≈ 470–500 vs 560 img/s, batch 256, loaded
+    /// machine); vectorizing the transforms is what would make it the default.
+    case winograd
 }
 
 /// 2-D convolution over NCHW tensors: a direct kernel (`CFloatConv`) or im2col + `cblas_sgemm`.
@@ -51,8 +58,12 @@ public enum Convolution {
         let cinG = cin / groups, coutG = cout / groups
         precondition(weight.shape[1] == cinG && weight.shape[2] == g.kernelH && weight.shape[3] == g.kernelW)
         let (oh, ow) = g.outputSize(height: h, width: w)
+        let algorithm = algorithm == .automatic ? Self.environmentAlgorithm : algorithm
         if groups == 1 && n > 0 && oh * ow > 0
-            && (algorithm == .direct || (algorithm == .automatic && bb_convf_simd_available() != 0)) {
+            && (algorithm == .direct || algorithm == .winograd || (algorithm == .automatic && bb_convf_simd_available() != 0)) {
+            if algorithm == .winograd, let y = winograd(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation) {
+                return y
+            }
             return direct(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation)
         }
         let plane = oh * ow
@@ -135,6 +146,78 @@ public enum Convolution {
         return out
     }
 
+    /// `BITBUDGET_CONV` = `direct`, `winograd` or `im2col` replaces `.automatic` (benchmarks
+    /// compare the algorithms in one build); unset or anything else keeps `.automatic`.
+    static let environmentAlgorithm: ConvolutionAlgorithm = {
+        switch ProcessInfo.processInfo.environment["BITBUDGET_CONV"] {
+        case "direct": return .direct
+        case "winograd": return .winograd
+        case "im2col": return .im2colGEMM
+        default: return .automatic
+        }
+    }()
+
+    /// Winograd F(2×2, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
+    /// over threads, or, for a batch smaller than the thread count, the 16 transform-domain
+    /// GEMMs of each image are.
+    static func winograd(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
+                         outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor? {
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let cout = weight.shape[0]
+        var shape = bb_convf_shape(cin: Int32(cin), h: Int32(h), w: Int32(w), cout: Int32(cout),
+                                   kh: Int32(g.kernelH), kw: Int32(g.kernelW), sh: Int32(g.strideH), sw: Int32(g.strideW),
+                                   dh: Int32(g.dilationH), dw: Int32(g.dilationW), pt: Int32(g.padTop), pl: Int32(g.padLeft),
+                                   oh: Int32(oh), ow: Int32(ow))
+        guard bb_convw_applies(&shape) != 0 else { return nil }
+        let packedCount = bb_convw_packed_floats(&shape)
+        let scratch = (xp: bb_convw_padded_floats(&shape), v: bb_convw_v_floats(&shape), m: bb_convw_m_floats(&shape))
+        let packed = [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
+            weight.data.withUnsafeBufferPointer { bb_convw_pack_weights(&shape, $0.baseAddress!, buf.baseAddress!) }
+            count = packedCount
+        }
+        let (act, lo, hi) = activation.cCode
+        let inPlane = cin * h * w, outPlane = cout * oh * ow
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
+        func allocate() -> UnsafeMutablePointer<Float> {
+            UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch.xp + scratch.v + scratch.m))
+        }
+        input.data.withUnsafeBufferPointer { xBuf in
+        packed.withUnsafeBufferPointer { pBuf in
+        out.data.withUnsafeMutableBufferPointer { yBuf in
+            let x = xBuf.baseAddress!, pw = pBuf.baseAddress!, y = yBuf.baseAddress!
+            (bias?.data).withUnsafeBufferPointerIfPresent { bp in
+                let s = shape
+                if n >= Parallel.threadCount {
+                    Parallel.forRanges(n) { range in
+                        var s = s
+                        let buf = allocate()
+                        defer { buf.deallocate() }
+                        let v = buf + scratch.xp, m = v + scratch.v
+                        for img in range {
+                            bb_convw_input(&s, x + img * inPlane, buf, v)
+                            bb_convw_gemm(&s, v, pw, m, 0, 16)
+                            bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane)
+                        }
+                    }
+                } else {
+                    var s = s
+                    let buf = allocate()
+                    defer { buf.deallocate() }
+                    let v = buf + scratch.xp, m = v + scratch.v
+                    for img in 0..<n {
+                        bb_convw_input(&s, x + img * inPlane, buf, v)
+                        Parallel.forRanges(16) { r in
+                            var s = s
+                            bb_convw_gemm(&s, v, pw, m, Int32(r.lowerBound), Int32(r.upperBound))
+                        }
+                        bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane)
+                    }
+                }
+            }
+        }}}
+        return out
+    }
+
     /// The direct kernel: weights packed once per call, each image zero-padded once, then
     /// output tiles (16 channels × 6 pixels) over the images (or over one image's tiles when
     /// the batch is smaller than the thread count).
@@ -155,12 +238,7 @@ public enum Convolution {
         let offsets = [Int32](unsafeUninitializedCapacity: taps) { buf, count in
             bb_convf_offsets(&shape, buf.baseAddress!); count = taps
         }
-        let (act, lo, hi): (Int32, Float, Float)
-        switch activation {
-        case .none: (act, lo, hi) = (Int32(BB_CONVF_ACT_NONE), 0, 0)
-        case .relu: (act, lo, hi) = (Int32(BB_CONVF_ACT_RELU), 0, 0)
-        case let .clip(a, b): (act, lo, hi) = (Int32(BB_CONVF_ACT_CLIP), a, b)
-        }
+        let (act, lo, hi) = activation.cCode
         let tiles = Int(bb_convf_tiles(&shape))
         let inPlane = cin * h * w, outPlane = cout * oh * ow
         var out = Tensor(uninitialized: [n, cout, oh, ow])
@@ -213,6 +291,17 @@ private extension Optional where Wrapped == [Float] {
         switch self {
         case .none: return body(nil)
         case let .some(a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
+
+private extension FusedActivation {
+    /// The activation as `CFloatConv` takes it: (kind, lo, hi).
+    var cCode: (Int32, Float, Float) {
+        switch self {
+        case .none: return (Int32(BB_CONVF_ACT_NONE), 0, 0)
+        case .relu: return (Int32(BB_CONVF_ACT_RELU), 0, 0)
+        case let .clip(a, b): return (Int32(BB_CONVF_ACT_CLIP), a, b)
         }
     }
 }
