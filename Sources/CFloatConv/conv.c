@@ -1,16 +1,8 @@
 /* conv.c -- direct FP32 convolution (see cfloatconv.h for the layout and why). */
-#include "cfloatconv.h"
+#include "internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(_M_X64)
-#define BB_X86 1
-#include <immintrin.h>
-#define BB_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define BB_X86 0
-#endif
 
 static _Atomic int g_simd = -1;
 
@@ -84,37 +76,13 @@ void bb_convf_offsets(const bb_convf_shape *s, int *offsets) {
 }
 
 void bb_convf_pad_input(const bb_convf_shape *s, const float *x, float *xp) {
-    const int hp = padded_h(s), wp = padded_w(s);
-    /* Valid columns of a padded row: ix = q - pl in [0, w). */
-    int q0 = s->pl < 0 ? 0 : s->pl;
-    int q1 = s->pl + s->w < wp ? s->pl + s->w : wp;
-    for (int c = 0; c < s->cin; c++) {
-        const float *src = x + (size_t)c * s->h * s->w;
-        float *dst = xp + (size_t)c * hp * wp;
-        for (int r = 0; r < hp; r++) {
-            float *row = dst + (size_t)r * wp;
-            int iy = r - s->pt;
-            if (iy < 0 || iy >= s->h || q1 <= q0) {
-                memset(row, 0, sizeof(float) * (size_t)wp);
-                continue;
-            }
-            if (q0 > 0) memset(row, 0, sizeof(float) * (size_t)q0);
-            memcpy(row + q0, src + (size_t)iy * s->w + (q0 - s->pl), sizeof(float) * (size_t)(q1 - q0));
-            if (q1 < wp) memset(row + q1, 0, sizeof(float) * (size_t)(wp - q1));
-        }
-    }
+    bb__pad_image(s, x, xp, padded_h(s), padded_w(s));
 }
 
 /* Input position (top-left tap) of output pixel p, as an offset into the padded input. */
 static inline int pixel_base(const bb_convf_shape *s, int wp, int p) {
     int oy = p / s->ow, ox = p - oy * s->ow;
     return oy * s->sh * wp + ox * s->sw;
-}
-
-static inline float activate(float v, int act, float lo, float hi) {
-    if (act == BB_CONVF_ACT_RELU) return v < 0 ? 0 : v;
-    if (act == BB_CONVF_ACT_CLIP) return v < lo ? lo : (v > hi ? hi : v);
-    return v;
 }
 
 /* Writes a 6-pixel x 16-channel tile tmp[pixel][channel] to the NCHW output. */
@@ -130,7 +98,7 @@ static inline __attribute__((always_inline)) void store_tile(const bb_convf_shap
             for (int p = 0; p < npix; p++) dst[p] = tmp[p * BB_CONVF_BLOCK + i];
             continue;
         }
-        for (int p = 0; p < npix; p++) dst[p] = activate(tmp[p * BB_CONVF_BLOCK + i] + b, act, lo, hi);
+        for (int p = 0; p < npix; p++) dst[p] = bb__activate(tmp[p * BB_CONVF_BLOCK + i] + b, act, lo, hi);
     }
 }
 
@@ -210,7 +178,7 @@ BB_TARGET_AVX2 static void run_avx2(const bb_convf_shape *s, const float *xp, co
                 if (act != BB_CONVF_ACT_NONE) {
                     /* max(v, lo) then min(v, hi), in the order activate() uses (lo first). */
                     const __m256 l = _mm256_set1_ps(act == BB_CONVF_ACT_RELU ? 0.0f : lo);
-#define LO(a) a = _mm256_max_ps(l, a) /* NaN stays NaN, as in activate() */
+#define LO(a) a = _mm256_max_ps(l, a) /* NaN stays NaN, as in bb__activate() */
                     LO(a00); LO(a01); LO(a10); LO(a11); LO(a20); LO(a21); LO(a30); LO(a31); LO(a40); LO(a41); LO(a50); LO(a51);
 #undef LO
                     if (act == BB_CONVF_ACT_CLIP) {

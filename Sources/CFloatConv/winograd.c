@@ -1,15 +1,7 @@
 /* winograd.c -- Winograd F(2x2, 3x3) convolution (see cfloatconv.h for the layout and why). */
-#include "cfloatconv.h"
+#include "internal.h"
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(_M_X64)
-#define BB_X86 1
-#include <immintrin.h>
-#define BB_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define BB_X86 0
-#endif
 
 enum { XI = 16, BLOCK = BB_CONVF_BLOCK, TILE = BB_CONVF_TILE };
 
@@ -66,19 +58,9 @@ void bb_convw_pack_weights(const bb_convf_shape *s, const float *w, float *packe
 static inline void input_tiles(const bb_convf_shape *s, const float *x, float *xp, float *v) {
     const int th = tiles_h(s), tw = tiles_w(s), T = th * tw;
     const int hp = 2 * th + 2, wp = 2 * tw + 2;
-    int q0 = s->pl < 0 ? 0 : s->pl;
-    int q1 = s->pl + s->w < wp ? s->pl + s->w : wp;
+    bb__pad_image(s, x, xp, hp, wp);
     for (int c = 0; c < s->cin; c++) {
-        const float *src = x + (size_t)c * s->h * s->w;
-        float *dst = xp + (size_t)c * hp * wp;
-        for (int r = 0; r < hp; r++) {
-            float *row = dst + (size_t)r * wp;
-            int iy = r - s->pt;
-            if (iy < 0 || iy >= s->h || q1 <= q0) { memset(row, 0, sizeof(float) * (size_t)wp); continue; }
-            if (q0 > 0) memset(row, 0, sizeof(float) * (size_t)q0);
-            memcpy(row + q0, src + (size_t)iy * s->w + (q0 - s->pl), sizeof(float) * (size_t)(q1 - q0));
-            if (q1 < wp) memset(row + q1, 0, sizeof(float) * (size_t)(wp - q1));
-        }
+        const float *dst = xp + (size_t)c * hp * wp;
         /* Tiles of one tile row at a time, tx innermost: the stores are contiguous per xi
            and the stride-2 loads vectorize. */
         const size_t stride = v_stride(s); /* next xi */
@@ -100,12 +82,6 @@ static inline void input_tiles(const bb_convf_shape *s, const float *x, float *x
             }
         }
     }
-}
-
-static inline float activate(float v, int act, float lo, float hi) {
-    if (act == BB_CONVF_ACT_RELU) return v < 0 ? 0 : v;
-    if (act == BB_CONVF_ACT_CLIP) return v < lo ? lo : (v > hi ? hi : v);
-    return v;
 }
 
 /* Y = A^T m A, A^T = [1 1 1 0; 0 1 -1 -1]; k-contiguous, so the k loops vectorize. */
@@ -137,7 +113,7 @@ static inline void output_tiles(const bb_convf_shape *s, const float *m, const f
                 float *yk = y + (size_t)(k0 + k) * plane;
                 for (int q = 0; q < 4; q++) {
                     int oy = 2 * ty + q / 2, ox = 2 * tx + q % 2;
-                    if (oy < s->oh && ox < s->ow) yk[(size_t)oy * s->ow + ox] = activate(out[q][k] + b, act, lo, hi);
+                    if (oy < s->oh && ox < s->ow) yk[(size_t)oy * s->ow + ox] = bb__activate(out[q][k] + b, act, lo, hi);
                 }
             }
         }

@@ -29,9 +29,10 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
     case direct
     /// Winograd F(2×2, 3×3) of `CFloatConv` where it applies (3×3, stride 1, no dilation,
     /// groups = 1), else `direct`. Opt-in: its transform-domain GEMMs take a quarter of the
-    /// direct kernel's time, but the input/output transforms are still scalar C, so on
-    /// ResNet-20 it measured slower than `direct` (≈ 470–500 vs 560 img/s, batch 256, loaded
-    /// machine); vectorizing the transforms is what would make it the default.
+    /// direct kernel's time, but the input/output transforms are still scalar C. On ResNet-20
+    /// (`bitbudget bench … --batch 256`, `BITBUDGET_CONV=winograd` vs default) it measured
+    /// 967.9 vs 863.0 img/s on the quiet machine but 467.8 vs 562.4 while a build shared it;
+    /// vectorized transforms would make the case for the default.
     case winograd
 }
 
@@ -164,10 +165,7 @@ public enum Convolution {
                          outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor? {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let cout = weight.shape[0]
-        var shape = bb_convf_shape(cin: Int32(cin), h: Int32(h), w: Int32(w), cout: Int32(cout),
-                                   kh: Int32(g.kernelH), kw: Int32(g.kernelW), sh: Int32(g.strideH), sw: Int32(g.strideW),
-                                   dh: Int32(g.dilationH), dw: Int32(g.dilationW), pt: Int32(g.padTop), pl: Int32(g.padLeft),
-                                   oh: Int32(oh), ow: Int32(ow))
+        var shape = cShape(input, weight, g, oh, ow)
         guard bb_convw_applies(&shape) != 0 else { return nil }
         let packedCount = bb_convw_packed_floats(&shape)
         let scratch = (xp: bb_convw_padded_floats(&shape), v: bb_convw_v_floats(&shape), m: bb_convw_m_floats(&shape))
@@ -225,10 +223,7 @@ public enum Convolution {
                        outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let cout = weight.shape[0]
-        var shape = bb_convf_shape(cin: Int32(cin), h: Int32(h), w: Int32(w), cout: Int32(cout),
-                                   kh: Int32(g.kernelH), kw: Int32(g.kernelW), sh: Int32(g.strideH), sw: Int32(g.strideW),
-                                   dh: Int32(g.dilationH), dw: Int32(g.dilationW), pt: Int32(g.padTop), pl: Int32(g.padLeft),
-                                   oh: Int32(oh), ow: Int32(ow))
+        var shape = cShape(input, weight, g, oh, ow)
         let packedCount = bb_convf_packed_floats(&shape), paddedCount = bb_convf_padded_floats(&shape)
         let taps = cin * g.kernelH * g.kernelW
         let packed = [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
@@ -292,6 +287,16 @@ private extension Optional where Wrapped == [Float] {
         case .none: return body(nil)
         case let .some(a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
         }
+    }
+}
+
+extension Convolution {
+    /// One image's convolution as `CFloatConv` takes it.
+    static func cShape(_ input: Tensor, _ weight: Tensor, _ g: Conv2DGeometry, _ oh: Int, _ ow: Int) -> bb_convf_shape {
+        bb_convf_shape(cin: Int32(input.shape[1]), h: Int32(input.shape[2]), w: Int32(input.shape[3]), cout: Int32(weight.shape[0]),
+                       kh: Int32(g.kernelH), kw: Int32(g.kernelW), sh: Int32(g.strideH), sw: Int32(g.strideW),
+                       dh: Int32(g.dilationH), dw: Int32(g.dilationW), pt: Int32(g.padTop), pl: Int32(g.padLeft),
+                       oh: Int32(oh), ow: Int32(ow))
     }
 }
 
