@@ -242,8 +242,7 @@ public enum Convolution {
         offsets.withUnsafeBufferPointer { oBuf in
         out.data.withUnsafeMutableBufferPointer { yBuf in
             let x = xBuf.baseAddress!, pw = pBuf.baseAddress!, off = oBuf.baseAddress!, y = yBuf.baseAddress!
-            let biasData = bias?.data
-            biasData.withUnsafeBufferPointerIfPresent { bp in
+            (bias?.data).withUnsafeBufferPointerIfPresent { bp in
                 if n >= Parallel.threadCount {
                     Parallel.forRanges(n) { range in
                         var s = shape

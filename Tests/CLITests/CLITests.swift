@@ -229,6 +229,8 @@ final class CLITests: XCTestCase {
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--first-last", "12"], mentions: ["--first-last", "12"])
         try assertFails(["quantize", model, "--data", tmp + "/data", "--uniform", "4", "--clip", "guess"], mentions: ["guess"])
         try assertFails(["train", "--bn", "sometimes", "--data", tmp + "/data"], mentions: ["--bn", "sometimes"])
+        try assertFails(["train", "--precise-bn=-1", "--data", tmp + "/data"], mentions: ["--precise-bn"])
+        try assertFails(["train", "--epochs", "0", "--precise-bn", "64", "--data", tmp + "/data"], mentions: ["--epochs", "--init"])
         try assertFails(["eval", model, "--no-such-flag"], mentions: ["--no-such-flag"])
     }
 }
