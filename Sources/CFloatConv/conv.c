@@ -1,6 +1,7 @@
 /* conv.c -- direct FP32 convolution (see cfloatconv.h for the layout and why). */
 #include "internal.h"
 #include <stdatomic.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +76,16 @@ void bb_convf_offsets(const bb_convf_shape *s, int *offsets) {
             for (int kx = 0; kx < s->kw; kx++) offsets[t++] = (c * hp + ky * s->dh) * wp + kx * s->dw;
 }
 
+#if BB_X86
+BB_TARGET_AVX2 static void pad_avx2(const bb_convf_shape *s, const float *x, float *xp) {
+    bb__pad_image_avx2(s, x, xp, padded_h(s), padded_w(s));
+}
+#endif
+
 void bb_convf_pad_input(const bb_convf_shape *s, const float *x, float *xp) {
+#if BB_X86
+    if (bb_convf_simd_available()) { pad_avx2(s, x, xp); return; }
+#endif
     bb__pad_image(s, x, xp, padded_h(s), padded_w(s));
 }
 
@@ -121,7 +131,7 @@ static void run_portable(const bb_convf_shape *s, const float *xp, const float *
                 for (int p = 0; p < BB_CONVF_TILE; p++) {
                     float v = base[p][off[t]];
                     float *a = acc + p * BB_CONVF_BLOCK;
-                    for (int i = 0; i < BB_CONVF_BLOCK; i++) a[i] += wt[i] * v;
+                    for (int i = 0; i < BB_CONVF_BLOCK; i++) a[i] = fmaf(wt[i], v, a[i]); /* as the AVX2 FMA */
                 }
             }
             store_tile(s, acc, b, p0, npix, bias, act, lo, hi, y);

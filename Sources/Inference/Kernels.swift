@@ -15,6 +15,10 @@ enum Kernels {
         return out
     }
 
+    /// Elementwise ops split over threads only from this many values per thread (smaller
+    /// tensors are not worth a dispatch).
+    static let parallelChunk = 1 << 15
+
     static func compute(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
         func input(_ i: Int) throws -> Tensor {
             guard i < a.count, let t = a[i] else { throw ExecutionError(node: node.name, "missing input \(i)") }
@@ -27,9 +31,20 @@ enum Kernels {
             y.data.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = f(p[i]) } }
             return y
         }
+        /// The same, split over threads for large tensors (elementwise, so the bits do not
+        /// depend on it); `body` maps one range, so the per-value operation is inlined in it
+        /// rather than called through a closure per value.
+        func pointwiseRanges(_ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) throws -> Tensor {
+            guard var y = a[0].take() else { throw fail("missing input 0") }
+            y.data.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                Parallel.forRanges(p.count, minChunk: Self.parallelChunk) { r in body(base, r) }
+            }
+            return y
+        }
         switch node.op {
-        case .relu: return try pointwise { max($0, 0) }
-        case let .clip(lo, hi): return try pointwise { min(max($0, lo), hi) }
+        case .relu: return try pointwiseRanges { p, r in for i in r { p[i] = max(p[i], 0) } }
+        case let .clip(lo, hi): return try pointwiseRanges { p, r in for i in r { p[i] = min(max(p[i], lo), hi) } }
         case let .leakyRelu(alpha): return try pointwise { $0 >= 0 ? $0 : alpha * $0 }
         case .sigmoid: return try pointwise { 1 / (1 + expf(-$0)) }
         case let .hardSigmoid(alpha, beta): return try pointwise { min(max(alpha * $0 + beta, 0), 1) }
@@ -51,7 +66,10 @@ enum Kernels {
             let y = a[1]!
             var z = a[0].take()!
             z.data.withUnsafeMutableBufferPointer { p in y.data.withUnsafeBufferPointer { q in
-                if let pb = p.baseAddress, let qb = q.baseAddress { op.apply(inPlace: pb, qb, count: p.count) } } }
+                guard let pb = p.baseAddress, let qb = q.baseAddress else { return }
+                Parallel.forRanges(p.count, minChunk: Self.parallelChunk) { r in
+                    op.apply(inPlace: pb + r.lowerBound, qb + r.lowerBound, count: r.count)
+                } } }
             return z
         default: break
         }

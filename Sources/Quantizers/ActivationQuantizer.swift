@@ -75,8 +75,20 @@ public struct ActivationQuantizer: Equatable, Hashable, Sendable, Codable {
         return Tensor(shape: shape, data: codes.map { s * Float($0 - zp) })
     }
 
-    /// dequantize(quantize(x)).
+    /// dequantize(quantize(x)), in one pass without the code array, split over threads for
+    /// large tensors (it runs on every activation of every simulated forward pass). Each value
+    /// gets exactly `scale · (code − zp)` as in `dequantize`, so the result is the same bits.
     public func fakeQuantize(_ x: Tensor) -> Tensor {
-        dequantize(quantize(x), shape: x.shape)
+        let inv = parameters.inverseScale, zp = zeroPoint, lo = qmin, hi = qmax, s = scale
+        var out = Tensor(uninitialized: x.shape)
+        let n = x.count
+        guard n > 0 else { return out }
+        x.data.withUnsafeBufferPointer { src in out.data.withUnsafeMutableBufferPointer { dst in
+            let sp = src.baseAddress!, dp = dst.baseAddress!
+            Parallel.forRanges(n, minChunk: 1 << 15) { r in
+                for i in r { dp[i] = s * Float(affineCode(sp[i], inverseScale: inv, zeroPoint: zp, qmin: lo, qmax: hi) - zp) }
+            }
+        }}
+        return out
     }
 }

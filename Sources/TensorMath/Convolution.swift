@@ -21,18 +21,18 @@ public enum FusedActivation: Sendable, Equatable {
 
 /// How `Convolution.forward` computes a convolution.
 public enum ConvolutionAlgorithm: Sendable, Equatable {
-    /// `direct` where the AVX2 kernel runs and groups == 1, else `im2colGEMM`.
+    /// Where the AVX2 kernels run and groups == 1: `winograd` for 3×3 stride-1 undilated
+    /// convolutions, `direct` for the rest; else `im2colGEMM`.
     case automatic
     /// im2col + OpenBLAS `cblas_sgemm`.
     case im2colGEMM
     /// The packed direct kernel of `CFloatConv` (portable C where AVX2 is missing).
     case direct
     /// Winograd F(2×2, 3×3) of `CFloatConv` where it applies (3×3, stride 1, no dilation,
-    /// groups = 1), else `direct`. Opt-in: its transform-domain GEMMs take a quarter of the
-    /// direct kernel's time, but the input/output transforms are still scalar C. On ResNet-20
-    /// (`bitbudget bench … --batch 256`, `BITBUDGET_CONV=winograd` vs default) it measured
-    /// 967.9 vs 863.0 img/s on the quiet machine but 467.8 vs 562.4 while a build shared it;
-    /// vectorized transforms would make the case for the default.
+    /// groups = 1), else `direct`: 16 multiplies per 2×2 outputs and input channel instead of
+    /// 36. With AVX2 transforms it is `.automatic`'s choice for those convolutions: the
+    /// 1000-image ResNet-20 sensitivity analysis took 43.2 s against 59.8 s with `direct`
+    /// (same build, `BITBUDGET_CONV=direct`).
     case winograd
 }
 
@@ -42,12 +42,13 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
 /// the batch is at least the thread count, and over output pixels (direct) or columns
 /// (im2col) of one image otherwise (batch 1), so both cores are busy in either regime.
 ///
-/// Why two algorithms: CIFAR-style CNNs have 16–64 output channels, so sgemm's M is tiny and
+/// Why not only im2col: CIFAR-style CNNs have 16–64 output channels, so sgemm's M is tiny and
 /// im2col's column matrix (written, then re-packed by OpenBLAS) costs more than the
 /// multiply-adds; the direct kernel reads the padded image in place and measured ≈ 2× faster
-/// on ResNet-20 (`Experiments/bench_fp32.sh`). Both give each image a result that does not
-/// depend on the batch or the thread count. Training keeps `im2colGEMM`, so the committed
-/// models it trained are reproduced bit for bit.
+/// on ResNet-20 (`Experiments/bench_fp32.sh`), and Winograd F(2×2, 3×3) cuts the 3×3
+/// stride-1 convolutions' multiplies by 2.25× on top. Every algorithm gives each image a
+/// result that does not depend on the batch or the thread count. Training keeps
+/// `im2colGEMM`, so the committed models it trained are reproduced bit for bit.
 public enum Convolution {
     public static func forward(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
                                groups: Int = 1, activation: FusedActivation = .none,
@@ -62,7 +63,7 @@ public enum Convolution {
         let algorithm = algorithm == .automatic ? Self.environmentAlgorithm : algorithm
         if groups == 1 && n > 0 && oh * ow > 0
             && (algorithm == .direct || algorithm == .winograd || (algorithm == .automatic && bb_convf_simd_available() != 0)) {
-            if algorithm == .winograd, let y = winograd(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation) {
+            if algorithm != .direct, let y = winograd(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation) {
                 return y
             }
             return direct(input, weight: weight, bias: bias, geometry: g, outH: oh, outW: ow, activation: activation)
@@ -148,67 +149,87 @@ public enum Convolution {
     }
 
     /// `BITBUDGET_CONV` = `direct`, `winograd` or `im2col` replaces `.automatic` (benchmarks
-    /// compare the algorithms in one build); unset or anything else keeps `.automatic`.
+    /// compare the algorithms in one build); unset, empty or `automatic` keeps it. Any other
+    /// value is reported on stderr (once) rather than silently ignored, since a typo would
+    /// otherwise make a comparison measure the default twice.
     static let environmentAlgorithm: ConvolutionAlgorithm = {
-        switch ProcessInfo.processInfo.environment["BITBUDGET_CONV"] {
+        let value = ProcessInfo.processInfo.environment["BITBUDGET_CONV"] ?? ""
+        switch value {
         case "direct": return .direct
         case "winograd": return .winograd
         case "im2col": return .im2colGEMM
-        default: return .automatic
+        case "", "automatic": return .automatic
+        default:
+            FileHandle.standardError.write(Data(
+                "bitbudget: warning: BITBUDGET_CONV=\(value) is not one of automatic, direct, winograd, im2col; using automatic\n".utf8))
+            return .automatic
         }
     }()
 
     /// Winograd F(2×2, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
-    /// over threads, or, for a batch smaller than the thread count, the 16 transform-domain
-    /// GEMMs of each image are.
+    /// over threads, or, for a batch smaller than the thread count, each image's input
+    /// channels, 16 transform-domain GEMMs and output tile rows are (every split gives the
+    /// same bits).
     static func winograd(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
                          outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor? {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let cout = weight.shape[0]
         var shape = cShape(input, weight, g, oh, ow)
         guard bb_convw_applies(&shape) != 0 else { return nil }
-        let packedCount = bb_convw_packed_floats(&shape)
         let scratch = (xp: bb_convw_padded_floats(&shape), v: bb_convw_v_floats(&shape), m: bb_convw_m_floats(&shape))
-        let packed = [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
-            weight.data.withUnsafeBufferPointer { bb_convw_pack_weights(&shape, $0.baseAddress!, buf.baseAddress!) }
-            count = packedCount
-        }
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bb_convw_packed_floats(&shape)))
+        defer { packed.deallocate() }
         let (act, lo, hi) = activation.cCode
-        let inPlane = cin * h * w, outPlane = cout * oh * ow
+        let inPlane = cin * h * w, outPlane = cout * oh * ow, rows = bb_convw_tile_rows(&shape)
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         func allocate() -> UnsafeMutablePointer<Float> {
             UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch.xp + scratch.v + scratch.m))
         }
+        weight.data.withUnsafeBufferPointer { wBuf in
         input.data.withUnsafeBufferPointer { xBuf in
-        packed.withUnsafeBufferPointer { pBuf in
         out.data.withUnsafeMutableBufferPointer { yBuf in
-            let x = xBuf.baseAddress!, pw = pBuf.baseAddress!, y = yBuf.baseAddress!
+            let x = xBuf.baseAddress!, wt = wBuf.baseAddress!, y = yBuf.baseAddress!
             (bias?.data).withUnsafeBufferPointerIfPresent { bp in
                 let s = shape
+                /// The weight transform of input channels `r` (independent per channel).
+                func pack(_ r: Range<Int>) {
+                    var s = s
+                    bb_convw_pack_weights(&s, wt, packed, Int32(r.lowerBound), Int32(r.upperBound))
+                }
                 if n >= Parallel.threadCount {
+                    Parallel.forRanges(cin) { pack($0) }
                     Parallel.forRanges(n) { range in
                         var s = s
                         let buf = allocate()
                         defer { buf.deallocate() }
                         let v = buf + scratch.xp, m = v + scratch.v
                         for img in range {
-                            bb_convw_input(&s, x + img * inPlane, buf, v)
-                            bb_convw_gemm(&s, v, pw, m, 0, 16)
-                            bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane)
+                            bb_convw_input(&s, x + img * inPlane, buf, v, 0, Int32(cin))
+                            bb_convw_gemm(&s, v, packed, m, 0, 16)
+                            bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane, 0, rows)
                         }
                     }
                 } else {
-                    var s = s
+                    // Fewer images than threads: each phase of an image is split instead (input
+                    // channels, then the 16 GEMMs, then output tile rows); the weight transform
+                    // shares the first image's input dispatch, as both split channels.
                     let buf = allocate()
                     defer { buf.deallocate() }
                     let v = buf + scratch.xp, m = v + scratch.v
                     for img in 0..<n {
-                        bb_convw_input(&s, x + img * inPlane, buf, v)
+                        Parallel.forRanges(cin) { r in
+                            var s = s
+                            if img == 0 { pack(r) }
+                            bb_convw_input(&s, x + img * inPlane, buf, v, Int32(r.lowerBound), Int32(r.upperBound))
+                        }
                         Parallel.forRanges(16) { r in
                             var s = s
-                            bb_convw_gemm(&s, v, pw, m, Int32(r.lowerBound), Int32(r.upperBound))
+                            bb_convw_gemm(&s, v, packed, m, Int32(r.lowerBound), Int32(r.upperBound))
                         }
-                        bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane)
+                        Parallel.forRanges(Int(rows)) { r in
+                            var s = s
+                            bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane, Int32(r.lowerBound), Int32(r.upperBound))
+                        }
                     }
                 }
             }

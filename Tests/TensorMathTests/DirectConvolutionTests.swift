@@ -58,6 +58,8 @@ final class DirectConvolutionTests: XCTestCase {
             (3, 5, 20, 9, 7, pad1), (2, 16, 16, 32, 32, pad1), (1, 64, 48, 8, 8, pad1),
             (2, 3, 7, 6, 11, Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 0, padLeft: 2, padBottom: 1, padRight: 0)),
             (4, 2, 3, 3, 3, Conv2DGeometry(kernelH: 3, kernelW: 3)),
+            // 14 x 13 tiles: 8-, 4-tile and single-tile input steps, a last tile row of one output row.
+            (1, 4, 9, 25, 27, pad1),
         ] + cases
         for simd in [0, 1] {
             bb_convf_set_simd(Int32(simd))
@@ -74,11 +76,38 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
+    /// The AVX2 kernels against the portable ones, bit for bit: the portable code defines the
+    /// semantics (one fused multiply-add per tap or input channel, in order; the Winograd
+    /// transforms' additions in the written order), and the SIMD paths (8- and 4-tile input
+    /// steps, 8x8 output transposes, 16 x 6 GEMM tiles) must not change a single bit.
+    func testSIMDKernelsAreBitExactAgainstThePortableOnes() throws {
+        bb_convf_set_simd(1)
+        guard bb_convf_simd_available() != 0 else { throw XCTSkip("no AVX2+FMA on this CPU") }
+        var rng = ConvolutionTests.LCG(s: 77)
+        let pad1 = Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let extra: [Case] = [(2, 4, 9, 25, 27, pad1), (1, 16, 16, 32, 32, pad1), (2, 5, 20, 9, 7, pad1)]
+        for c in cases + extra {
+            let x = random([c.n, c.cin, c.h, c.w], &rng)
+            let w = random([c.cout, c.cin, c.g.kernelH, c.g.kernelW], &rng)
+            let b = random([c.cout], &rng)
+            for algorithm in [ConvolutionAlgorithm.direct, .winograd] {
+                for activation in [FusedActivation.none, .relu, .clip(min: -0.5, max: 0.75)] {
+                    bb_convf_set_simd(1)
+                    let fast = Convolution.forward(x, weight: w, bias: b, geometry: c.g, activation: activation, algorithm: algorithm)
+                    bb_convf_set_simd(0)
+                    let portable = Convolution.forward(x, weight: w, bias: b, geometry: c.g, activation: activation, algorithm: algorithm)
+                    XCTAssertEqual(fast.data.map(\.bitPattern), portable.data.map(\.bitPattern), "\(algorithm) \(activation) \(c)")
+                }
+            }
+        }
+    }
+
     /// Every image gets the same bits alone or in a batch, on 1, 2 or 3 threads (the
     /// sensitivity analysis relies on it to reproduce its full-pass reference exactly).
     func testPerImageResultIndependentOfBatchAndThreads() {
         var rng = ConvolutionTests.LCG(s: 5)
-        for c in cases {
+        let pad1 = Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        for c in cases + [(3, 4, 9, 25, 27, pad1), (2, 16, 24, 16, 16, pad1)] {
             let x = random([c.n, c.cin, c.h, c.w], &rng)
             let w = random([c.cout, c.cin, c.g.kernelH, c.g.kernelW], &rng)
             let b = random([c.cout], &rng)
@@ -98,17 +127,23 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
-    /// The automatic choice is the direct kernel exactly when the AVX2 kernel runs.
-    func testAutomaticChoosesDirectOnlyWithSIMD() {
+    /// The automatic choice, where the AVX2 kernels run: Winograd for a 3×3 stride-1
+    /// convolution, the direct kernel for a strided one; im2col + sgemm without them.
+    func testAutomaticChoosesWinogradOrDirectOnlyWithSIMD() {
         var rng = ConvolutionTests.LCG(s: 8)
-        let c = cases[0]
-        let x = random([c.n, c.cin, c.h, c.w], &rng)
-        let w = random([c.cout, c.cin, 3, 3], &rng)
-        for simd in [0, 1] {
-            let on = bb_convf_set_simd(Int32(simd)) != 0
-            let auto = Convolution.forward(x, weight: w, bias: nil, geometry: c.g)
-            let expected = Convolution.forward(x, weight: w, bias: nil, geometry: c.g, algorithm: on ? .direct : .im2colGEMM)
-            XCTAssertTrue(auto.data == expected.data, "simd \(simd)")
+        for (c, simdChoice) in [(cases[0], ConvolutionAlgorithm.winograd), (cases[1], .direct)] {
+            let x = random([c.n, c.cin, c.h, c.w], &rng)
+            let w = random([c.cout, c.cin, 3, 3], &rng)
+            for simd in [0, 1] {
+                let on = bb_convf_set_simd(Int32(simd)) != 0
+                let auto = Convolution.forward(x, weight: w, bias: nil, geometry: c.g)
+                let expected = Convolution.forward(x, weight: w, bias: nil, geometry: c.g, algorithm: on ? simdChoice : .im2colGEMM)
+                XCTAssertTrue(auto.data == expected.data, "simd \(simd) \(simdChoice)")
+                if on && simdChoice == .winograd {
+                    let direct = Convolution.forward(x, weight: w, bias: nil, geometry: c.g, algorithm: .direct)
+                    XCTAssertFalse(auto.data == direct.data, "Winograd rounds differently from the direct kernel")
+                }
+            }
         }
     }
 }

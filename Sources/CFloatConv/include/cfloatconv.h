@@ -14,7 +14,8 @@
  *   tap offsets     K ints: offset of tap (c, ky, kx) from an output pixel's top-left input.
  *   tiles           output pixels in NCHW plane order, 6 per tile (the last one partial);
  *                   a tile computes 16 channels x 6 pixels in 12 AVX2 accumulators.
- * Rounding: one fused multiply-add per tap in K order, then + bias, then the activation.
+ * Rounding: one fused multiply-add per tap in K order, then + bias, then the activation; the
+ * portable kernel uses fmaf, so it and the AVX2 kernel give the same bits (tested).
  */
 #ifndef BITBUDGET_CFLOATCONV_H
 #define BITBUDGET_CFLOATCONV_H
@@ -55,26 +56,38 @@ void bb_convf_run(const bb_convf_shape *s, const float *xp, const float *packed,
 
 /* ---- Winograd F(2x2, 3x3) for 3x3, stride-1, undilated convolutions ----------------------
  * 16 multiplies per 2x2 outputs and input channel instead of 36 (2.25x fewer). Per image:
+ *   weights: U = G g G^T per (k, c), packed [xi][k/16][c][16] (once per call);
  *   input:  the image zero-padded to (2*th+2) x (2*tw+2), every 4x4 tile (step 2) transformed,
- *           V = B^T d B, stored [xi][c][tile] (xi = 0..15, th x tw tiles in NCHW order);
- *   gemm:   for each xi, M[xi][tile][k] = sum_c U[xi][k][c] V[xi][c][tile] with the same
- *           16-channel x 6-tile register blocking as the direct kernel (U = G g G^T, packed
- *           [xi][k/16][c][16]);
+ *           V = B^T d B, stored [xi][c][tile] (xi = 0..15, th x tw tiles in NCHW order; the xi
+ *           planes are 32 floats further apart than their size, against cache-set aliasing);
+ *   gemm:   for each xi, M[tile][xi][k] = sum_c U[xi][k][c] V[xi][c][tile] with the same
+ *           16-channel x 6-tile register blocking as the direct kernel;
  *   output: Y = A^T m A (2x2 per tile) + bias, then the activation, into the NCHW output.
- * Rounding: the transforms' additions in the order written in winograd.c, one FMA per input
- * channel in c order inside the GEMM. Results differ from the direct kernel by float rounding
- * (tests bound it); each image's result does not depend on the batch or the thread split. */
+ * AVX2 paths: the weight transform 8 output channels at a time (gathered), the input transform
+ * 8 (then 4) tiles of a tile row at a time (even/odd de-interleaved loads), the output
+ * transform 4 tiles x 8 channels at a time (8x8 transposes into rows of 8 pixels).
+ * Rounding: the transforms' additions (and the weight transform's halvings) in the order
+ * written in winograd.c, one FMA per input channel in c order inside the GEMM, then + bias;
+ * the portable code does exactly the same operations, so both paths give the same bits
+ * (tested). Results differ from the direct kernel by float rounding (tests bound it); each
+ * image's result does not depend on the batch or the thread split. */
 int bb_convw_applies(const bb_convf_shape *s);
 size_t bb_convw_packed_floats(const bb_convf_shape *s);
 size_t bb_convw_padded_floats(const bb_convf_shape *s);
 size_t bb_convw_v_floats(const bb_convf_shape *s);
 size_t bb_convw_m_floats(const bb_convf_shape *s);
-void bb_convw_pack_weights(const bb_convf_shape *s, const float *w, float *packed);
-/* Pads and transforms one image: xp (padded scratch), v (V). */
-void bb_convw_input(const bb_convf_shape *s, const float *x, float *xp, float *v);
+/* U for input channels [c0, c1) (ranges are independent). */
+void bb_convw_pack_weights(const bb_convf_shape *s, const float *w, float *packed, int c0, int c1);
+/* Tile rows (th): the output transform's unit of work. */
+int bb_convw_tile_rows(const bb_convf_shape *s);
+/* Pads and transforms input channels [c0, c1) of one image: xp (padded scratch), v (V).
+   Channel ranges are independent, so one image's channels may be split over threads. */
+void bb_convw_input(const bb_convf_shape *s, const float *x, float *xp, float *v, int c0, int c1);
 /* M for xi in [xi0, xi1). */
 void bb_convw_gemm(const bb_convf_shape *s, const float *v, const float *packed, float *m, int xi0, int xi1);
-void bb_convw_output(const bb_convf_shape *s, const float *m, const float *bias, int act, float lo, float hi, float *y);
+/* Output transform of tile rows [ty0, ty1) (all channels); ranges are independent. */
+void bb_convw_output(const bb_convf_shape *s, const float *m, const float *bias, int act, float lo, float hi, float *y,
+                     int ty0, int ty1);
 
 #ifdef __cplusplus
 }
