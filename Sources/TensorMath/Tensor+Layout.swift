@@ -26,28 +26,36 @@ extension Tensor {
     }
 
     /// Copies elements addressed by `base + Σ idx[d]·sourceStrides[d]` into a new tensor.
+    /// Rows (the last axis) are split over threads for large outputs (a strided slice feeds
+    /// every ResNet option-A shortcut); it is a copy, so the split cannot change a value.
     private func gather(outShape: [Int], sourceStrides: [Int], base: Int) -> Tensor {
-        var out = Tensor(zeros: outShape)
+        var out = Tensor(uninitialized: outShape)
         let total = out.count
         if total == 0 { return out }
         let r = outShape.count
         if r == 0 { out.data[0] = data[base]; return out }
+        let inner = outShape[r - 1], innerStride = sourceStrides[r - 1]
+        let rows = total / inner
         data.withUnsafeBufferPointer { s in
             out.data.withUnsafeMutableBufferPointer { o in
-                let inner = outShape[r - 1], innerStride = sourceStrides[r - 1]
-                var idx = [Int](repeating: 0, count: r)
-                var pos = 0
-                while pos < total {
-                    var off = base
-                    for d in 0..<(r - 1) { off += idx[d] * sourceStrides[d] }
-                    if innerStride == 1 {
-                        (o.baseAddress! + pos).update(from: s.baseAddress! + off, count: inner)
-                    } else {
-                        for j in 0..<inner { o[pos + j] = s[off + j * innerStride] }
+                let src = s.baseAddress!, dst = o.baseAddress!
+                Parallel.forRanges(rows, minChunk: max(1, (1 << 15) / inner)) { range in
+                    // The multi-index of the range's first row (axes 0..<r-1, last fastest).
+                    var idx = [Int](repeating: 0, count: r)
+                    var rest = range.lowerBound
+                    for d in stride(from: r - 2, through: 0, by: -1) { idx[d] = rest % outShape[d]; rest /= outShape[d] }
+                    for row in range {
+                        var off = base
+                        for d in 0..<(r - 1) { off += idx[d] * sourceStrides[d] }
+                        let pos = row * inner
+                        if innerStride == 1 {
+                            (dst + pos).update(from: src + off, count: inner)
+                        } else {
+                            for j in 0..<inner { dst[pos + j] = src[off + j * innerStride] }
+                        }
+                        var d = r - 2
+                        while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
                     }
-                    pos += inner
-                    var d = r - 2
-                    while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
                 }
             }
         }

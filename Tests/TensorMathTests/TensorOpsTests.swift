@@ -25,6 +25,30 @@ final class TensorOpsTests: XCTestCase {
         XCTAssertEqual(Tensor.concatenate([x, x], axis: 1).data, [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5])
     }
 
+    /// A strided slice large enough to be split over threads (the ResNet option-A shortcut's
+    /// `x[:, :, ::2, ::2]`) and a transpose with a strided inner axis, against index math, on
+    /// 1, 2 and 3 threads.
+    func testLargeSliceAndTransposeSplitOverThreads() {
+        let shape = [8, 16, 64, 64]
+        let x = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { Float($0 % 9973) })
+        defer { Parallel.threadCount = 2 }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            let y = x.sliced(starts: [0, 0, 1, 0], steps: [1, 1, 2, 2], outShape: [8, 16, 32, 32])
+            var k = 0, ok = true
+            for a in 0..<8 { for b in 0..<16 { for c in 0..<32 { for d in 0..<32 {
+                ok = ok && y.data[k] == x.data[((a * 16 + b) * 64 + 2 * c + 1) * 64 + 2 * d]; k += 1
+            }}}}
+            XCTAssertTrue(ok, "slice, \(threads) threads")
+            let t = x.transposed([0, 1, 3, 2])
+            k = 0; ok = true
+            for a in 0..<8 { for b in 0..<16 { for c in 0..<64 { for d in 0..<64 {
+                ok = ok && t.data[k] == x.data[((a * 16 + b) * 64 + d) * 64 + c]; k += 1
+            }}}}
+            XCTAssertTrue(ok, "transpose, \(threads) threads")
+        }
+    }
+
     /// Constant padding (the row-copy path) of a rank-4 tensor against per-element index math,
     /// and a negative pad (crop), which takes the general path.
     func testConstantPadRank4AndCrop() {
