@@ -270,24 +270,20 @@ BB_TARGET_AVX2 static void input_avx2(const bb_convf_shape *s, const float *x, f
             const float *r0 = xp + ((size_t)c * hp + 2 * ty) * wp;
             float *o = v + (size_t)c * T + (size_t)ty * tw;
             int tx = 0;
-            for (; tx + 8 <= tw; tx += 8) {
-                __m256 d[4][4], t[16];
-                for (int i = 0; i < 4; i++) {
-                    BB_DEINTERLEAVE8(r0 + (size_t)i * wp + 2 * tx, d[i][0], d[i][1]);
-                    BB_DEINTERLEAVE8(r0 + (size_t)i * wp + 2 * tx + 2, d[i][2], d[i][3]);
-                }
-                BB_WINO_IN(d, t);
-                for (int xi = 0; xi < 16; xi++) _mm256_storeu_ps(o + (size_t)xi * stride + tx, t[xi]);
+/* One step of WIDTH tiles: windows of rows 0-3, transform, one store per xi. */
+#define BB_INPUT_STEP(WIDTH, VEC, DEINTERLEAVE, STORE)                                          \
+            for (; tx + (WIDTH) <= tw; tx += (WIDTH)) {                                         \
+                VEC d[4][4], t[16];                                                             \
+                for (int i = 0; i < 4; i++) {                                                   \
+                    DEINTERLEAVE(r0 + (size_t)i * wp + 2 * tx, d[i][0], d[i][1]);               \
+                    DEINTERLEAVE(r0 + (size_t)i * wp + 2 * tx + 2, d[i][2], d[i][3]);           \
+                }                                                                               \
+                BB_WINO_IN(d, t);                                                               \
+                for (int xi = 0; xi < 16; xi++) STORE(o + (size_t)xi * stride + tx, t[xi]);     \
             }
-            for (; tx + 4 <= tw; tx += 4) {
-                __m128 d[4][4], t[16];
-                for (int i = 0; i < 4; i++) {
-                    BB_DEINTERLEAVE4(r0 + (size_t)i * wp + 2 * tx, d[i][0], d[i][1]);
-                    BB_DEINTERLEAVE4(r0 + (size_t)i * wp + 2 * tx + 2, d[i][2], d[i][3]);
-                }
-                BB_WINO_IN(d, t);
-                for (int xi = 0; xi < 16; xi++) _mm_storeu_ps(o + (size_t)xi * stride + tx, t[xi]);
-            }
+            BB_INPUT_STEP(8, __m256, BB_DEINTERLEAVE8, _mm256_storeu_ps)
+            BB_INPUT_STEP(4, __m128, BB_DEINTERLEAVE4, _mm_storeu_ps)
+#undef BB_INPUT_STEP
             input_row_scalar(r0, wp, o, stride, tx, tw);
         }
     }
