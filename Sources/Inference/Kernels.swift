@@ -11,13 +11,17 @@ enum Kernels {
         var out = try compute(node, &a, fused: fused, opset: opset)
         if case .conv = node.op { return out }  // the convolution applied it while hot
         if fused == .none { return out }
-        out.data.withUnsafeMutableBufferPointer { fused.apply($0.baseAddress!, $0.count) }
+        out.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { fused.apply($0 + $1.lowerBound, $1.count) } }
         return out
     }
 
-    /// Elementwise ops split over threads only from this many values per thread (smaller
-    /// tensors are not worth a dispatch).
-    static let parallelChunk = 1 << 15
+    /// Runs `body(base, range)` over ranges of `p` split over threads for large tensors
+    /// (elementwise, so the split cannot change a value); `body` handles a whole range, so the
+    /// per-value operation is inlined there rather than called through a closure per value.
+    static func inPlaceRanges(_ p: UnsafeMutableBufferPointer<Float>, _ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        guard let base = p.baseAddress else { return }
+        Parallel.forRanges(p.count, minChunk: Parallel.elementwiseGrain) { body(base, $0) }
+    }
 
     static func compute(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
         func input(_ i: Int) throws -> Tensor {
@@ -31,20 +35,16 @@ enum Kernels {
             y.data.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = f(p[i]) } }
             return y
         }
-        /// The same, split over threads for large tensors (elementwise, so the bits do not
-        /// depend on it); `body` maps one range, so the per-value operation is inlined in it
-        /// rather than called through a closure per value.
-        func pointwiseRanges(_ body: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) throws -> Tensor {
+        /// Relu or Clip in place over the first input, split over threads (`FusedActivation`
+        /// holds the one definition of both).
+        func activation(_ f: FusedActivation) throws -> Tensor {
             guard var y = a[0].take() else { throw fail("missing input 0") }
-            y.data.withUnsafeMutableBufferPointer { p in
-                guard let base = p.baseAddress else { return }
-                Parallel.forRanges(p.count, minChunk: Self.parallelChunk) { r in body(base, r) }
-            }
+            y.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { f.apply($0 + $1.lowerBound, $1.count) } }
             return y
         }
         switch node.op {
-        case .relu: return try pointwiseRanges { p, r in for i in r { p[i] = max(p[i], 0) } }
-        case let .clip(lo, hi): return try pointwiseRanges { p, r in for i in r { p[i] = min(max(p[i], lo), hi) } }
+        case .relu: return try activation(.relu)
+        case let .clip(lo, hi): return try activation(.clip(min: lo, max: hi))
         case let .leakyRelu(alpha): return try pointwise { $0 >= 0 ? $0 : alpha * $0 }
         case .sigmoid: return try pointwise { 1 / (1 + expf(-$0)) }
         case let .hardSigmoid(alpha, beta): return try pointwise { min(max(alpha * $0 + beta, 0), 1) }
@@ -66,10 +66,8 @@ enum Kernels {
             let y = a[1]!
             var z = a[0].take()!
             z.data.withUnsafeMutableBufferPointer { p in y.data.withUnsafeBufferPointer { q in
-                guard let pb = p.baseAddress, let qb = q.baseAddress else { return }
-                Parallel.forRanges(p.count, minChunk: Self.parallelChunk) { r in
-                    op.apply(inPlace: pb + r.lowerBound, qb + r.lowerBound, count: r.count)
-                } } }
+                guard let qb = q.baseAddress else { return }
+                inPlaceRanges(p) { op.apply(inPlace: $0 + $1.lowerBound, qb + $1.lowerBound, count: $1.count) } } }
             return z
         default: break
         }

@@ -85,7 +85,7 @@ public struct ActivationQuantizer: Equatable, Hashable, Sendable, Codable {
         guard n > 0 else { return out }
         x.data.withUnsafeBufferPointer { src in out.data.withUnsafeMutableBufferPointer { dst in
             let sp = src.baseAddress!, dp = dst.baseAddress!
-            Parallel.forRanges(n, minChunk: 1 << 15) { r in
+            Parallel.forRanges(n, minChunk: Parallel.elementwiseGrain) { r in
                 for i in r { dp[i] = s * Float(affineCode(sp[i], inverseScale: inv, zeroPoint: zp, qmin: lo, qmax: hi) - zp) }
             }
         }}

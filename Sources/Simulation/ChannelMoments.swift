@@ -19,7 +19,7 @@ public struct ChannelMoments: Sendable {
         sum.withUnsafeMutableBufferPointer { sp in
         sumSquares.withUnsafeMutableBufferPointer { qp in
             guard let src = p.baseAddress, let s = sp.baseAddress, let q = qp.baseAddress else { return }
-            Parallel.forRanges(c, minChunk: max(1, (1 << 15) / max(1, n * plane))) { channels in
+            Parallel.forRanges(c, minChunk: max(1, Parallel.elementwiseGrain / max(1, n * plane))) { channels in
                 for ch in channels {
                     for img in 0..<n {
                         let base = (img * c + ch) * plane

@@ -9,6 +9,11 @@ import Foundation
 public enum Parallel {
     nonisolated(unsafe) private static var configured: Int? = nil
 
+    /// The fewest values a thread gets in a split elementwise pass (map, copy, reduction per
+    /// channel): below it a dispatch costs more than the work. Pass it as `minChunk`, divided
+    /// by the values per index when an index covers more than one.
+    public static let elementwiseGrain = 1 << 15
+
     /// Worker-thread count in effect.
     public static var threadCount: Int {
         get {

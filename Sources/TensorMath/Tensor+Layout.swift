@@ -39,7 +39,7 @@ extension Tensor {
         data.withUnsafeBufferPointer { s in
             out.data.withUnsafeMutableBufferPointer { o in
                 let src = s.baseAddress!, dst = o.baseAddress!
-                Parallel.forRanges(rows, minChunk: max(1, (1 << 15) / inner)) { range in
+                Parallel.forRanges(rows, minChunk: max(1, Parallel.elementwiseGrain / inner)) { range in
                     // The multi-index of the range's first row (axes 0..<r-1, last fastest).
                     var idx = [Int](repeating: 0, count: r)
                     var rest = range.lowerBound
