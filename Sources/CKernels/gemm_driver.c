@@ -1,7 +1,9 @@
 /* gemm_driver.c -- blocking, weight-strip preparation and X-panel packing shared by the
    SIMD GEMM levels.  The micro-kernels live in kernels_avx2.c / kernels_avx512.c.
 
-   Loop structure (single-threaded, all scratch allocated per call):
+   Loop structure (single-threaded; scratch allocated per call or passed in). Step 1 is
+   done once per weight tensor by bb_gemm_plan_create (bb__plan_build) when the caller
+   keeps a plan, else per call:
      1. unpack W once to signed int8 rows, compute R[m] = sum_k (w_s - zs), build the
         "strip": rows grouped by BB_MR, [mb][g][r][4] with g = k/4 (zero padded), so a
         micro-kernel broadcasts 4 consecutive weights of a row with one 32-bit load;
@@ -55,31 +57,46 @@ void bb__pack_panel(const uint8_t *x, size_t ldx, size_t K, size_t nc, size_t nc
     }
 }
 
-void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
-                        int32_t zx, int32_t *c, size_t ldc, const bb__gemm_kernels *kr) {
-    const size_t M = (size_t)w->rows, K = (size_t)w->k;
-    if (M == 0 || n == 0) return;
-    const size_t KG = (K + 3) / 4, Mp = bb__round_up(M, BB_MR);
-    const size_t cols = (size_t)kr->cols, nr = (size_t)kr->nr;
-
-    int32_t *rowsum = (int32_t *)bb__alloc(M * sizeof(int32_t));
-    int32_t *zs = (int32_t *)bb__alloc(M * sizeof(int32_t));
-    int8_t *wv = bb__unpack_all(w, rowsum);
-    int any_zs = 0;
-    for (size_t m = 0; m < M; m++) {
-        zs[m] = bb__zs(w, m);
-        any_zs |= zs[m] != 0;
+static void pack_matrix(const bb__panel_src *s, size_t n0, size_t nc, size_t ncp, uint8_t *panel,
+                        size_t nr, int32_t *colsum) {
+    bb__pack_panel(s->x + n0, s->ldx, s->K, nc, ncp, panel, nr);
+    if (colsum != NULL) {
+        memset(colsum, 0, nc * sizeof(int32_t));
+        for (size_t kk = 0; kk < s->K; kk++) {
+            const uint8_t *xr = s->x + kk * s->ldx + n0;
+            for (size_t j = 0; j < nc; j++) colsum[j] += xr[j];
+        }
     }
+}
 
+int bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr) {
+    const bb_weights *w = &p->w;
+    const size_t M = (size_t)w->rows, K = (size_t)w->k;
+    p->level = level;
+    p->kr = kr;
+    p->M = M;
+    p->K = K;
+    p->KG = (K + 3) / 4;
+    p->Mp = bb__round_up(M, BB_MR);
+    p->NC = bb__round_up(BB_NC, (size_t)kr->cols);
+    p->rowsum = (int32_t *)bb__alloc(M * sizeof(int32_t));
+    p->zs = (int32_t *)bb__alloc(M * sizeof(int32_t));
+    int8_t *wv = bb__unpack_all(w, p->rowsum);
+    p->any_zs = 0;
+    for (size_t m = 0; m < M; m++) {
+        p->zs[m] = bb__zs(w, m);
+        p->any_zs |= p->zs[m] != 0;
+    }
     /* int16 accumulation budget: T maddubs results, each |pair| <= 510 * max|w_s|. */
     const int maxabs = (w->format >= BB_FMT_INT2 && w->format <= BB_FMT_INT8)
                            ? (1 << (w->format - 1)) : 1;
-    const int T = 32767 / (510 * maxabs);
-    const int wide = kr->int8_needs_wide && T == 0;
-    const bb__ukr_fn ukr = wide ? kr->ukr_wide : kr->ukr;
+    p->T = 32767 / (510 * maxabs);
+    p->wide = kr->int8_needs_wide && p->T == 0;
+    p->ukr = p->wide ? kr->ukr_wide : kr->ukr;
 
-    const size_t strip_elems = Mp * KG * 4;
-    void *strip = bb__alloc(strip_elems * (wide ? 2 : 1));
+    /* strip: rows grouped by BB_MR, [mb][g][r][4], zero padded in m and k */
+    const size_t KG = p->KG, Mp = p->Mp;
+    p->strip = bb__alloc(Mp * KG * 4 * (p->wide ? 2 : 1));
     for (size_t mb = 0; mb < Mp; mb += BB_MR)
         for (size_t g = 0; g < KG; g++)
             for (size_t r = 0; r < BB_MR; r++)
@@ -87,37 +104,51 @@ void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t 
                     const size_t m = mb + r, kk = 4 * g + t;
                     const int8_t v = (m < M && kk < K) ? wv[m * K + kk] : 0;
                     const size_t idx = ((mb / BB_MR * KG + g) * BB_MR + r) * 4 + t;
-                    if (wide) ((int16_t *)strip)[idx] = v;
-                    else ((int8_t *)strip)[idx] = v;
+                    if (p->wide) ((int16_t *)p->strip)[idx] = v;
+                    else ((int8_t *)p->strip)[idx] = v;
                 }
     free(wv);
+    p->strip_stride = KG * BB_MR * 4 * (p->wide ? 2 : 1); /* bytes per mb */
+    return 0;
+}
 
-    const size_t NC = bb__round_up(BB_NC, cols);
-    uint8_t *panel = (uint8_t *)bb__alloc(KG * 4 * NC);
-    int32_t *colsum = any_zs ? (int32_t *)bb__alloc((NC + cols) * sizeof(int32_t)) : NULL;
+void bb__plan_release(bb_gemm_plan *p) {
+    free(p->strip);
+    free(p->rowsum);
+    free(p->zs);
+    p->strip = NULL;
+    p->rowsum = p->zs = NULL;
+    p->kr = NULL;
+}
+
+size_t bb__gemm_scratch_bytes(const bb_gemm_plan *p) {
+    return bb__round_up(p->KG * 4 * p->NC, 64) +
+           bb__round_up((p->NC + BB_UKR_COLS_MAX) * sizeof(int32_t), 64);
+}
+
+void bb__gemm_run(const bb_gemm_plan *p, const bb__panel_src *src, size_t n, int32_t zx,
+                  int32_t *c, size_t ldc, void *scratch) {
+    const size_t M = p->M, KG = p->KG, Mp = p->Mp, NC = p->NC;
+    if (M == 0 || n == 0) return;
+    const size_t cols = (size_t)p->kr->cols, nr = (size_t)p->kr->nr;
+    uint8_t *panel = (uint8_t *)scratch;
+    int32_t *colsum = p->any_zs ? (int32_t *)(panel + bb__round_up(KG * 4 * NC, 64)) : NULL;
     int32_t tmp[BB_MR * BB_UKR_COLS_MAX] __attribute__((aligned(64)));
-    const size_t strip_stride = KG * BB_MR * 4 * (wide ? 2 : 1); /* bytes per mb */
 
     for (size_t n0 = 0; n0 < n; n0 += NC) {
         const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, cols);
-        bb__pack_panel(x + n0, ldx, K, nc, ncp, panel, nr);
-        if (any_zs) {
-            memset(colsum, 0, (NC + cols) * sizeof(int32_t));
-            for (size_t kk = 0; kk < K; kk++) {
-                const uint8_t *xr = x + kk * ldx + n0;
-                for (size_t j = 0; j < nc; j++) colsum[j] += xr[j];
-            }
-        }
+        src->pack(src, n0, nc, ncp, panel, nr, colsum);
+        if (colsum != NULL) memset(colsum + nc, 0, (ncp - nc) * sizeof(int32_t));
         for (size_t cb = 0; cb < ncp; cb += cols) {
             const uint8_t *pp = panel + (cb / nr) * KG * nr * 4;
             for (size_t mb = 0; mb < Mp; mb += BB_MR) {
                 bb__epilogue ep;
                 for (size_t r = 0; r < BB_MR; r++) {
                     const size_t m = mb + r;
-                    ep.rowcorr[r] = m < M ? (int32_t)((uint32_t)zx * (uint32_t)rowsum[m]) : 0;
-                    ep.zs[r] = m < M ? zs[m] : 0;
+                    ep.rowcorr[r] = m < M ? (int32_t)((uint32_t)zx * (uint32_t)p->rowsum[m]) : 0;
+                    ep.zs[r] = m < M ? p->zs[m] : 0;
                 }
-                ep.colsum = any_zs ? colsum + cb : NULL;
+                ep.colsum = colsum != NULL ? colsum + cb : NULL;
                 const int full = mb + BB_MR <= M && cb + cols <= nc;
                 if (full) {
                     ep.c = c + mb * ldc + n0 + cb;
@@ -126,7 +157,7 @@ void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t 
                     ep.c = tmp;
                     ep.ldc = cols;
                 }
-                ukr((const uint8_t *)strip + mb / BB_MR * strip_stride, pp, KG, T, &ep);
+                p->ukr((const uint8_t *)p->strip + mb / BB_MR * p->strip_stride, pp, KG, p->T, &ep);
                 if (!full) {
                     const size_t rv = bb__min(BB_MR, M - mb), cv = bb__min(cols, nc - cb);
                     for (size_t r = 0; r < rv; r++)
@@ -136,10 +167,27 @@ void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t 
             }
         }
     }
-    free(panel);
-    free(colsum);
-    free(strip);
-    free(rowsum);
-    free(zs);
+}
+
+void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                        int32_t zx, int32_t *c, size_t ldc, const bb__gemm_kernels *kr) {
+    if (w->rows == 0 || n == 0) return;
+    bb_gemm_plan p;
+    memset(&p, 0, sizeof p);
+    p.w = *w;
+    bb__plan_build(&p, bb_get_level(), kr);
+    const bb__panel_src src = {.pack = pack_matrix, .K = p.K, .x = x, .ldx = ldx};
+    void *scratch = bb__alloc(bb__gemm_scratch_bytes(&p));
+    bb__gemm_run(&p, &src, n, zx, c, ldc, scratch);
+    free(scratch);
+    bb__plan_release(&p);
+}
+
+void bb__gemm_u8_planned_simd(const bb_gemm_plan *p, const uint8_t *x, size_t n, size_t ldx,
+                              int32_t zx, int32_t *c, size_t ldc) {
+    const bb__panel_src src = {.pack = pack_matrix, .K = p->K, .x = x, .ldx = ldx};
+    void *scratch = bb__alloc(bb__gemm_scratch_bytes(p));
+    bb__gemm_run(p, &src, n, zx, c, ldc, scratch);
+    free(scratch);
 }
 #endif /* BB_X86 */

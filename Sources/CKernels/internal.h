@@ -74,6 +74,53 @@ typedef struct bb__gemm_kernels {
 
 void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
                         int32_t zx, int32_t *c, size_t ldc, const bb__gemm_kernels *kr);
+
+/* Kernel sets of the SIMD levels for a weight format. */
+const bb__gemm_kernels *bb__gemm_kernels_avx2(int32_t format);
+const bb__gemm_kernels *bb__gemm_kernels_avx512(int32_t format);
+
+/* What bb_gemm_u8 derives from the weights before touching X (gemm_driver.c). */
+struct bb_gemm_plan {
+    bb_weights w;               /* the weights (a view over `owned` for a created plan) */
+    void *owned;                /* codes, scales and zero points copied by bb_gemm_plan_create */
+    int level;                  /* BB_LEVEL_* the fields below were built for */
+    const bb__gemm_kernels *kr; /* NULL at the scalar level */
+    bb__ukr_fn ukr;
+    int T;                      /* int16 accumulation budget of the micro-kernel */
+    int wide;                   /* int16 strip (b = 8 on AVX2) */
+    int any_zs;                 /* some row is asymmetric: column sums needed */
+    size_t M, K, KG, Mp, NC;    /* rows, reduction, ceil(K/4), rows rounded to BB_MR, panel columns */
+    size_t strip_stride;        /* strip bytes per BB_MR rows */
+    void *strip;
+    int32_t *rowsum, *zs;
+};
+
+/* Source of GEMM panels: packs columns [n0, n0+nc) of the (possibly implicit) X into the
+   panel layout of bb__pack_panel (ncp columns, zero padded) and, when colsum != NULL,
+   writes their column sums over k < K. */
+typedef struct bb__panel_src {
+    void (*pack)(const struct bb__panel_src *s, size_t n0, size_t nc, size_t ncp, uint8_t *panel,
+                 size_t nr, int32_t *colsum);
+    size_t K;
+    /* explicit matrix */
+    const uint8_t *x;
+    size_t ldx;
+    /* implicit im2col over a padded image (conv.c) */
+    const int32_t *koff;        /* offset of reduction row k (ceil(K/4)*4 entries, 0 beyond K) */
+    size_t ow, row_step, sw;    /* output width, padded-image step per output row, column stride */
+} bb__panel_src;
+
+/* Builds the SIMD fields of `p` (p->w set) for kernel set kr at `level`; 0 or -1 (memory). */
+int bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr);
+void bb__plan_release(bb_gemm_plan *p);
+/* bb_gemm_u8 over a built plan (scratch allocated per call). */
+void bb__gemm_u8_planned_simd(const bb_gemm_plan *p, const uint8_t *x, size_t n, size_t ldx,
+                              int32_t zx, int32_t *c, size_t ldc);
+/* Bytes of panel + column-sum scratch bb__gemm_run needs. */
+size_t bb__gemm_scratch_bytes(const bb_gemm_plan *p);
+/* The blocked GEMM over any panel source; scratch of bb__gemm_scratch_bytes (64-aligned). */
+void bb__gemm_run(const bb_gemm_plan *p, const bb__panel_src *src, size_t n, int32_t zx,
+                  int32_t *c, size_t ldc, void *scratch);
 /* Weight rows unpacked to the signed domain + row sums R[m] = sum_k (w_s - zs). */
 int8_t *bb__unpack_all(const bb_weights *w, int32_t *rowsum /* rows */);
 

@@ -182,8 +182,7 @@ BB_TARGET_AVX2 static void ukr_s16(const void *strip, const uint8_t *panel, size
     epilogue8(_mm256_permute4x64_epi64(_mm256_hadd_epi32(l3, h3), 0xD8), 3, ep);
 }
 
-void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
-                      int32_t zx, int32_t *c, size_t ldc) {
+const bb__gemm_kernels *bb__gemm_kernels_avx2(int32_t format) {
     /* 4x16 tiles with int16 accumulation (b <= 6, ternary, binary), 4x16 tiles widening
        every VPMADDUBSW result (b = 7), 4x8 tiles on int16 operands (b = 8). */
     static const bb__gemm_kernels kr_wide = {
@@ -192,10 +191,12 @@ void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ld
         .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16_t1, .ukr_wide = NULL};
     static const bb__gemm_kernels kr16 = {
         .nr = 8, .cols = 16, .int8_needs_wide = 1, .ukr = ukr_s8x16, .ukr_wide = NULL};
-    const bb__gemm_kernels *kr = w->format == BB_FMT_INT8   ? &kr_wide
-                                 : w->format == BB_FMT_INT7 ? &kr_t1
-                                                            : &kr16;
-    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, kr);
+    return format == BB_FMT_INT8 ? &kr_wide : format == BB_FMT_INT7 ? &kr_t1 : &kr16;
+}
+
+void bb__gemm_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                      int32_t zx, int32_t *c, size_t ldc) {
+    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, bb__gemm_kernels_avx2(w->format));
 }
 
 /* ============================================================== ternary GEMM ==== */

@@ -76,11 +76,16 @@ BB_TARGET_AVX512 static void ukr_vnni(const void *strip, const uint8_t *panel, s
     epilogue16(c31, 3, 1, ep);
 }
 
-void bb__gemm_u8_avx512(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
-                        int32_t zx, int32_t *c, size_t ldc) {
+const bb__gemm_kernels *bb__gemm_kernels_avx512(int32_t format) {
+    (void)format; /* VPDPBUSD has no intermediate saturation: one kernel for every b <= 8 */
     static const bb__gemm_kernels kr = {
         .nr = 16, .cols = 32, .int8_needs_wide = 0, .ukr = ukr_vnni, .ukr_wide = NULL};
-    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, &kr);
+    return &kr;
+}
+
+void bb__gemm_u8_avx512(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
+                        int32_t zx, int32_t *c, size_t ldc) {
+    bb__gemm_u8_driver(w, x, n, ldx, zx, c, ldc, bb__gemm_kernels_avx512(w->format));
 }
 
 #endif /* BB_X86 */

@@ -11,11 +11,18 @@ import TensorMath
 /// requantizes with fused ReLU; residual adds run `QuantizedAdd`, pooling `IntegerPooling`;
 /// the last layer's accumulators are dequantized to float logits. Images are spread over
 /// `Parallel.threadCount` workers.
+///
+/// Each layer's weights are also prepared once (`GEMMPlan`), and convolutions run
+/// `GEMMPlan.convolve`, which packs the GEMM panels straight from a padded copy of the image
+/// instead of writing an im2col matrix first (same integers as `Im2Col` + `IntegerGEMM`).
 public final class IntegerNetwork {
     public let program: IntegerProgram
     /// Per program step: packed weights (nil for non-weight steps).
     public let packed: [PackedWeights?]
     private let requantizers: [Requantizer?]
+    /// Per program step: the prepared weights and the convolution geometry.
+    private let plans: [GEMMPlan?]
+    private let geometries: [Im2Col?]
 
     public init(program: IntegerProgram) throws {
         self.program = program
@@ -42,39 +49,54 @@ public final class IntegerNetwork {
         }
         self.packed = packed
         self.requantizers = requantizers
+        var plans: [GEMMPlan?] = [], geometries: [Im2Col?] = []
+        for (step, weights) in zip(program.steps, packed) {
+            guard case .conv(let c) = step, let weights else { plans.append(nil); geometries.append(nil); continue }
+            guard let plan = GEMMPlan(weights) else { throw IntegerProgramError("layer '\(c.name)': out of memory preparing its weights") }
+            plans.append(plan)
+            geometries.append(c.isPointwise ? nil : Im2Col(channels: c.channels, height: c.height, width: c.width,
+                                                           kernel: (c.kernelH, c.kernelW), stride: (c.strideH, c.strideW),
+                                                           padding: (c.padH, c.padW), dilation: (c.dilationH, c.dilationW)))
+        }
+        self.plans = plans
+        self.geometries = geometries
     }
 
     /// Σ `PackedWeights.packedByteCount` over the layers: the bytes the engine stores
     /// (codes incl. row padding, scales, zero points; biases excluded).
     public var weightBytes: Int { packed.reduce(0) { $0 + ($1?.packedByteCount ?? 0) } }
 
-    private struct Worker {
-        var cols: [UInt8] = []
+    /// Per-worker buffers: the int32 accumulators and the convolution scratch (64-byte aligned).
+    private final class Worker {
         var acc: [Int32] = []
+        var scratch: UnsafeMutableRawPointer?
+        var scratchBytes = 0
+        func scratch(_ bytes: Int) -> UnsafeMutableRawPointer {
+            if bytes > scratchBytes {
+                scratch?.deallocate()
+                scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                scratchBytes = bytes
+            }
+            return scratch!
+        }
+        deinit { scratch?.deallocate() }
     }
 
     /// Logits [N, classes] of a normalized NCHW batch. With `profile` (one slot per program
     /// step) the per-step seconds, summed over workers, are added to it.
     public func logits(_ images: Tensor, profile: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         program.run(images, profile: profile, makeWorker: { Worker() }) { w, si, c, x, out, logits in
-            let weights = packed[si]!
-            let k = c.weights.k, n = c.cols, m = c.weights.rows
+            let plan = plans[si]!
+            let n = c.cols, m = c.weights.rows
             let zx = program.values[c.input].quantization.zeroPoint
             if w.acc.count < m * n { w.acc = [Int32](repeating: 0, count: m * n) }
-            func gemm(_ xp: UnsafePointer<UInt8>) {
-                w.acc.withUnsafeMutableBufferPointer {
-                    IntegerGEMM.run(weights, x: xp, n: n, ldx: n, xZeroPoint: zx, c: $0.baseAddress!, ldc: n)
+            w.acc.withUnsafeMutableBufferPointer { acc in
+                if let g = geometries[si] {
+                    plan.convolve(x, geometry: g, xZeroPoint: zx, c: acc.baseAddress!, ldc: n,
+                                  scratch: w.scratch(plan.convolutionScratchBytes(g)))
+                } else {
+                    plan.run(x: x, n: n, ldx: n, xZeroPoint: zx, c: acc.baseAddress!, ldc: n)
                 }
-            }
-            if c.isPointwise {
-                gemm(x)
-            } else {
-                if w.cols.count < k * n { w.cols = [UInt8](repeating: 0, count: k * n) }
-                w.cols.withUnsafeMutableBufferPointer { cp in
-                    bb_im2col_u8(x, c.channels, c.height, c.width, c.kernelH, c.kernelW, c.strideH, c.strideW, c.padH, c.padW,
-                                 c.dilationH, c.dilationW, UInt8(clamping: zx), cp.baseAddress, n)
-                }
-                w.cols.withUnsafeBufferPointer { gemm($0.baseAddress!) }
             }
             if let out {
                 w.acc.withUnsafeBufferPointer { requantizers[si]!.requantizeU8($0.baseAddress!, cols: n, lda: n, out: out, ldo: n) }

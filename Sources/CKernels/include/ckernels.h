@@ -118,6 +118,45 @@ void bb_gemm_u8(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
 void bb_gemm_u8_ref(const bb_weights *w, const uint8_t *x, size_t n, size_t ldx,
                     int32_t x_zero_point, int32_t *c, size_t ldc);
 
+/* A weight operand prepared once for repeated GEMMs/convolutions: a private copy of the
+   packed weights plus, when the active level is a SIMD one, everything bb_gemm_u8 would
+   otherwise rebuild on every call (the unpacked int8/int16 weight strip, the row sums
+   R[m], the signed zero points). The engine runs every layer once per image, so doing
+   this O(M*K) work once per layer instead of once per image matters for small images.
+   The plan remembers the level it was built for; called at another level (tests switch
+   levels process-wide) it falls back to the unprepared kernels of the active level, so the
+   result never depends on the plan. Returns NULL if an allocation fails. */
+typedef struct bb_gemm_plan bb_gemm_plan;
+bb_gemm_plan *bb_gemm_plan_create(const bb_weights *w);
+void bb_gemm_plan_free(bb_gemm_plan *plan);
+/* Same result as bb_gemm_u8 on the plan's weights. */
+void bb_gemm_u8_planned(const bb_gemm_plan *plan, const uint8_t *x, size_t n, size_t ldx,
+                        int32_t x_zero_point, int32_t *c, size_t ldc);
+
+/* One CHW image convolved as a GEMM: geometry of bb_im2col_u8 (K = c*kh*kw must equal
+   the weights' k). */
+typedef struct bb_conv_geom {
+    size_t c, h, w;     /* input channels, height, width */
+    size_t kh, kw;      /* kernel */
+    size_t sh, sw;      /* stride */
+    size_t ph, pw;      /* symmetric padding */
+    size_t dh, dw;      /* dilation */
+} bb_conv_geom;
+size_t bb_conv_out_h(const bb_conv_geom *g);
+size_t bb_conv_out_w(const bb_conv_geom *g);
+/* Definition: bb_im2col_u8_ref(x, ..., pad_value = x_zero_point) into X[K x oh*ow], then
+   bb_gemm_u8_ref(w, X, oh*ow, oh*ow, x_zero_point, c, ldc). */
+void bb_conv_u8_ref(const bb_weights *w, const bb_conv_geom *g, const uint8_t *x,
+                    int32_t x_zero_point, int32_t *c, size_t ldc);
+/* Fast path, same result: no im2col matrix is written. The image is copied once into a
+   zero-point-padded buffer and each GEMM panel is packed straight from it (8 output pixels
+   of a row and 4 consecutive k per SSE transpose; strides 1 and 2 vectorized, anything else
+   gathered). scratch: bb_conv_u8_scratch_bytes bytes, 64-byte aligned, or NULL (allocated
+   per call). 0 <= x_zero_point <= 255. */
+size_t bb_conv_u8_scratch_bytes(const bb_gemm_plan *plan, const bb_conv_geom *g);
+void bb_conv_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const uint8_t *x,
+                int32_t x_zero_point, int32_t *c, size_t ldc, void *scratch);
+
 /* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
    bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
    AVX2: conditional negate (VPSIGNW) + add on int16, flushed to int32 every 128 k. */

@@ -1,0 +1,82 @@
+import CKernels
+
+/// A layer's packed weights prepared once for repeated integer GEMMs and convolutions
+/// (`bb_gemm_plan`): the C side copies the packed codes and, at a SIMD level, keeps the
+/// unpacked weight strip, row sums and zero points that `IntegerGEMM.run` rebuilds on every
+/// call. Results equal `IntegerGEMM.run` / `IntegerGEMM.reference` bit for bit at every
+/// level; a plan built at one level and used at another falls back to the active level's
+/// unprepared kernels (tests switch levels process-wide).
+public final class GEMMPlan: @unchecked Sendable {
+    public let weights: PackedWeights
+    private let plan: OpaquePointer
+
+    /// Nil only when the C allocation fails.
+    public init?(_ weights: PackedWeights) {
+        guard let p = weights.withCView({ bb_gemm_plan_create($0) }) else { return nil }
+        self.weights = weights
+        self.plan = p
+    }
+
+    deinit { bb_gemm_plan_free(plan) }
+
+    /// c[m][j] = Σ_k (x[k][j] − xZeroPoint)·(w_s[m][k] − zs[m]), as `IntegerGEMM.run`.
+    public func run(x: UnsafePointer<UInt8>, n: Int, ldx: Int, xZeroPoint: Int32,
+                    c: UnsafeMutablePointer<Int32>, ldc: Int) {
+        bb_gemm_u8_planned(plan, x, n, ldx, xZeroPoint, c, ldc)
+    }
+
+    /// Scratch bytes `convolve` wants for `geometry` (64-byte aligned).
+    public func convolutionScratchBytes(_ geometry: Im2Col) -> Int {
+        var g = geometry.cGeometry
+        return bb_conv_u8_scratch_bytes(plan, &g)
+    }
+
+    /// One CHW image of u8 codes convolved: `c[m*ldc + p]` = the GEMM of `geometry`'s im2col
+    /// (padding = the zero point) with the weights, without writing the im2col matrix.
+    /// `scratch`: `convolutionScratchBytes(geometry)` bytes, 64-byte aligned (nil: allocated
+    /// per call).
+    public func convolve(_ image: UnsafePointer<UInt8>, geometry: Im2Col, xZeroPoint: Int32,
+                         c: UnsafeMutablePointer<Int32>, ldc: Int, scratch: UnsafeMutableRawPointer?) {
+        precondition(geometry.rows == weights.k, "GEMMPlan.convolve: geometry K=\(geometry.rows), weights K=\(weights.k)")
+        precondition((0...255).contains(xZeroPoint), "GEMMPlan.convolve: zero point \(xZeroPoint) is not a u8 code")
+        var g = geometry.cGeometry
+        bb_conv_u8(plan, &g, image, xZeroPoint, c, ldc, scratch)
+    }
+
+    /// `convolve` on arrays (tests): returns [rows × geometry.cols].
+    public func convolve(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32) -> [Int32] {
+        precondition(image.count == geometry.channels * geometry.height * geometry.width, "GEMMPlan.convolve: image size")
+        var c = [Int32](repeating: 0, count: weights.rows * geometry.cols)
+        guard !c.isEmpty else { return c }
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: convolutionScratchBytes(geometry), alignment: 64)
+        defer { scratch.deallocate() }
+        image.withUnsafeBufferPointer { ip in
+            c.withUnsafeMutableBufferPointer { convolve(ip.baseAddress!, geometry: geometry, xZeroPoint: xZeroPoint,
+                                                        c: $0.baseAddress!, ldc: geometry.cols, scratch: scratch) }
+        }
+        return c
+    }
+
+    /// The definition `bb_conv_u8_ref` (im2col + reference GEMM) on arrays.
+    public static func convolutionReference(_ weights: PackedWeights, image: [UInt8], geometry: Im2Col,
+                                            xZeroPoint: Int32) -> [Int32] {
+        precondition(geometry.rows == weights.k && image.count == geometry.channels * geometry.height * geometry.width)
+        var c = [Int32](repeating: 0, count: weights.rows * geometry.cols)
+        guard !c.isEmpty else { return c }
+        var g = geometry.cGeometry
+        image.withUnsafeBufferPointer { ip in
+            c.withUnsafeMutableBufferPointer { cp in
+                weights.withCView { bb_conv_u8_ref($0, &g, ip.baseAddress, xZeroPoint, cp.baseAddress, geometry.cols) }
+            }
+        }
+        return c
+    }
+}
+
+extension Im2Col {
+    /// The C kernels' description of this geometry.
+    var cGeometry: bb_conv_geom {
+        bb_conv_geom(c: channels, h: height, w: width, kh: kernelH, kw: kernelW, sh: strideH, sw: strideW,
+                     ph: padH, pw: padW, dh: dilationH, dw: dilationW)
+    }
+}
