@@ -86,7 +86,7 @@ BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t n
     const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
     for (size_t col = 0; col < ncp; col += 8) {
         uint8_t *dst = panel + (col / nr) * KG * nr * 4 + (col % nr) * 4;
-        const size_t p = n0 + col, oy = p / ow, ox = p % ow;
+        const size_t p = s->col0 + n0 + col, oy = p / ow, ox = p % ow;
         if (col + 8 <= nc && ox + 8 <= ow && (sw == 1 || sw == 2)) {
             const uint8_t *b = xp + oy * s->row_step + ox * sw;
             if (sw == 1) {
@@ -110,7 +110,7 @@ BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t n
                 const size_t j = col + cc;
                 uint8_t *d = dst + cc * 4;
                 if (j < nc) {
-                    const size_t q = n0 + j;
+                    const size_t q = s->col0 + n0 + j;
                     const uint8_t *b = xp + (q / ow) * s->row_step + (q % ow) * sw;
                     for (size_t g = 0; g < KG; g++)
                         for (size_t t = 0; t < 4; t++) d[g * step + t] = b[ko[4 * g + t]];
@@ -123,7 +123,7 @@ BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t n
     }
     if (colsum != NULL)
         for (size_t j = 0; j < nc; j++) {
-            const size_t q = n0 + j;
+            const size_t q = s->col0 + n0 + j;
             const uint8_t *b = xp + (q / ow) * s->row_step + (q % ow) * sw;
             int32_t sum = 0;
             for (size_t k = 0; k < s->K; k++) sum += b[ko[k]];
@@ -132,7 +132,7 @@ BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t n
 }
 
 static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
-                      int32_t *c, size_t ldc, void *scratch) {
+                      size_t p0, size_t p1, int32_t *c, size_t ldc, void *scratch) {
     const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
     uint8_t *xp = (uint8_t *)scratch;
     int32_t *koff = (int32_t *)(xp + padded_bytes(g));
@@ -148,20 +148,33 @@ static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_
         koff[k] = (int32_t)(ci * hp * wp + i * g->dh * wp + j * g->dw);
     }
     const bb__panel_src src = {.pack = pack_conv, .K = K, .x = xp, .koff = koff,
-                               .ow = bb_conv_out_w(g), .row_step = g->sh * wp, .sw = g->sw};
-    bb__gemm_run(p, &src, bb_conv_out_h(g) * bb_conv_out_w(g), zx, c, ldc, gemm_scratch);
+                               .ow = bb_conv_out_w(g), .row_step = g->sh * wp, .sw = g->sw,
+                               .col0 = p0};
+    bb__gemm_run(p, &src, p1 - p0, zx, c + p0, ldc, gemm_scratch);
 }
 #endif
 
 void bb_conv_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
-                int32_t *c, size_t ldc, void *scratch) {
+                size_t p0, size_t p1, int32_t *c, size_t ldc, void *scratch) {
+    const size_t n = bb_conv_out_h(g) * bb_conv_out_w(g);
+    if (p1 > n) p1 = n;
+    if (p0 >= p1) return;
 #if BB_X86
     if (p->kr != NULL && bb_get_level() == p->level) {
         void *own = scratch == NULL ? bb__alloc(bb_conv_u8_scratch_bytes(p, g)) : NULL;
-        conv_simd(p, g, x, zx, c, ldc, scratch != NULL ? scratch : own);
+        conv_simd(p, g, x, zx, p0, p1, c, ldc, scratch != NULL ? scratch : own);
         free(own);
         return;
     }
 #endif
-    conv_via_im2col(&p->w, g, x, zx, c, ldc, bb_get_level() == BB_LEVEL_SCALAR);
+    const int ref = bb_get_level() == BB_LEVEL_SCALAR;
+    if (p0 == 0 && p1 == n) {
+        conv_via_im2col(&p->w, g, x, zx, c, ldc, ref);
+        return;
+    }
+    const size_t M = (size_t)p->w.rows;
+    int32_t *all = (int32_t *)bb__alloc(M * n * sizeof(int32_t));
+    conv_via_im2col(&p->w, g, x, zx, all, n, ref);
+    for (size_t m = 0; m < M; m++) memcpy(c + m * ldc + p0, all + m * n + p0, (p1 - p0) * sizeof(int32_t));
+    free(all);
 }

@@ -108,6 +108,7 @@ typedef struct bb__panel_src {
     /* implicit im2col over a padded image (conv.c) */
     const int32_t *koff;        /* offset of reduction row k (ceil(K/4)*4 entries, 0 beyond K) */
     size_t ow, row_step, sw;    /* output width, padded-image step per output row, column stride */
+    size_t col0;                /* first output pixel of column 0 */
 } bb__panel_src;
 
 /* Builds the SIMD fields of `p` (p->w set) for kernel set kr at `level`; 0 or -1 (memory). */

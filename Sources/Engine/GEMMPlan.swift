@@ -33,26 +33,34 @@ public final class GEMMPlan: @unchecked Sendable {
 
     /// One CHW image of u8 codes convolved: `c[m*ldc + p]` = the GEMM of `geometry`'s im2col
     /// (padding = the zero point) with the weights, without writing the im2col matrix.
-    /// `scratch`: `convolutionScratchBytes(geometry)` bytes, 64-byte aligned (nil: allocated
-    /// per call).
-    public func convolve(_ image: UnsafePointer<UInt8>, geometry: Im2Col, xZeroPoint: Int32,
+    /// Only the output pixels `columns` (default all) are computed, so threads can share an
+    /// image. `scratch`: `convolutionScratchBytes(geometry)` bytes, 64-byte aligned, one per
+    /// concurrent call (nil: allocated per call).
+    public func convolve(_ image: UnsafePointer<UInt8>, geometry: Im2Col, xZeroPoint: Int32, columns: Range<Int>? = nil,
                          c: UnsafeMutablePointer<Int32>, ldc: Int, scratch: UnsafeMutableRawPointer?) {
         precondition(geometry.rows == weights.k, "GEMMPlan.convolve: geometry K=\(geometry.rows), weights K=\(weights.k)")
         precondition((0...255).contains(xZeroPoint), "GEMMPlan.convolve: zero point \(xZeroPoint) is not a u8 code")
+        let cols = columns ?? 0..<geometry.cols
+        precondition(cols.lowerBound >= 0 && cols.upperBound <= geometry.cols, "GEMMPlan.convolve: columns \(cols) outside 0..<\(geometry.cols)")
         var g = geometry.cGeometry
-        bb_conv_u8(plan, &g, image, xZeroPoint, c, ldc, scratch)
+        bb_conv_u8(plan, &g, image, xZeroPoint, cols.lowerBound, cols.upperBound, c, ldc, scratch)
     }
 
-    /// `convolve` on arrays (tests): returns [rows × geometry.cols].
-    public func convolve(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32) -> [Int32] {
+    /// `convolve` on arrays (tests): returns [rows × geometry.cols], computed in the column
+    /// ranges `split` (default one range), each call with its own scratch.
+    public func convolve(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32, split: [Range<Int>]? = nil) -> [Int32] {
         precondition(image.count == geometry.channels * geometry.height * geometry.width, "GEMMPlan.convolve: image size")
         var c = [Int32](repeating: 0, count: weights.rows * geometry.cols)
         guard !c.isEmpty else { return c }
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: convolutionScratchBytes(geometry), alignment: 64)
         defer { scratch.deallocate() }
         image.withUnsafeBufferPointer { ip in
-            c.withUnsafeMutableBufferPointer { convolve(ip.baseAddress!, geometry: geometry, xZeroPoint: xZeroPoint,
-                                                        c: $0.baseAddress!, ldc: geometry.cols, scratch: scratch) }
+            c.withUnsafeMutableBufferPointer { cp in
+                for r in split ?? [0..<geometry.cols] {
+                    convolve(ip.baseAddress!, geometry: geometry, xZeroPoint: xZeroPoint, columns: r,
+                             c: cp.baseAddress!, ldc: geometry.cols, scratch: scratch)
+                }
+            }
         }
         return c
     }

@@ -66,41 +66,69 @@ public final class IntegerNetwork {
     /// (codes incl. row padding, scales, zero points; biases excluded).
     public var weightBytes: Int { packed.reduce(0) { $0 + ($1?.packedByteCount ?? 0) } }
 
-    /// Per-worker buffers: the int32 accumulators and the convolution scratch (64-byte aligned).
+    /// Per-worker buffers: the int32 accumulators and one convolution scratch (64-byte
+    /// aligned) per column range the worker's image is split into.
     private final class Worker {
         var acc: [Int32] = []
-        var scratch: UnsafeMutableRawPointer?
-        var scratchBytes = 0
-        func scratch(_ bytes: Int) -> UnsafeMutableRawPointer {
-            if bytes > scratchBytes {
-                scratch?.deallocate()
-                scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-                scratchBytes = bytes
-            }
-            return scratch!
+        var scratch: [UnsafeMutableRawPointer?]
+        var scratchBytes: [Int]
+        init(parts: Int) {
+            scratch = [UnsafeMutableRawPointer?](repeating: nil, count: parts)
+            scratchBytes = [Int](repeating: 0, count: parts)
         }
-        deinit { scratch?.deallocate() }
+        func scratch(_ part: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
+            if bytes > scratchBytes[part] {
+                scratch[part]?.deallocate()
+                scratch[part] = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                scratchBytes[part] = bytes
+            }
+            return scratch[part]!
+        }
+        deinit { for p in scratch { p?.deallocate() } }
     }
+
+    /// Columns (output pixels) below which a convolution is not split over threads.
+    private static let minColumnsPerPart = 32
 
     /// Logits [N, classes] of a normalized NCHW batch. With `profile` (one slot per program
     /// step) the per-step seconds, summed over workers, are added to it.
+    ///
+    /// Images are spread over the threads; a batch smaller than the thread count (batch 1)
+    /// would leave threads idle, so then each convolution of an image is also split by output
+    /// pixels into `Parallel.threadCount / N` column ranges (same integers: every column is
+    /// computed by the same kernel either way).
     public func logits(_ images: Tensor, profile: UnsafeMutablePointer<Double>? = nil) -> Tensor {
-        program.run(images, profile: profile, makeWorker: { Worker() }) { w, si, c, x, out, logits in
+        let batch = max(1, images.shape.first ?? 1)
+        let parts = max(1, Parallel.threadCount / batch)
+        return program.run(images, profile: profile, makeWorker: { Worker(parts: parts) }) { w, si, c, x, out, logits in
             let plan = plans[si]!
             let n = c.cols, m = c.weights.rows
             let zx = program.values[c.input].quantization.zeroPoint
             if w.acc.count < m * n { w.acc = [Int32](repeating: 0, count: m * n) }
-            w.acc.withUnsafeMutableBufferPointer { acc in
-                if let g = geometries[si] {
-                    plan.convolve(x, geometry: g, xZeroPoint: zx, c: acc.baseAddress!, ldc: n,
-                                  scratch: w.scratch(plan.convolutionScratchBytes(g)))
-                } else {
-                    plan.run(x: x, n: n, ldx: n, xZeroPoint: zx, c: acc.baseAddress!, ldc: n)
+            let requantizer = requantizers[si]!
+            w.acc.withUnsafeMutableBufferPointer { accBuffer in
+                let acc = accBuffer.baseAddress!
+                guard let g = geometries[si] else {
+                    plan.run(x: x, n: n, ldx: n, xZeroPoint: zx, c: acc, ldc: n)
+                    if let out { requantizer.requantizeU8(acc, cols: n, lda: n, out: out, ldo: n) }
+                    return
+                }
+                let bytes = plan.convolutionScratchBytes(g)
+                // column ranges on multiples of 16 (the micro-kernel width)
+                let blocks = (n + 15) / 16
+                let used = max(1, min(parts, n / Self.minColumnsPerPart))
+                let scratches = (0..<used).map { w.scratch($0, bytes) }
+                Parallel.forEach(used) { part in
+                    let cols = min(n, 16 * (blocks * part / used))..<min(n, 16 * (blocks * (part + 1) / used))
+                    guard !cols.isEmpty else { return }
+                    plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n, scratch: scratches[part])
+                    if let out {
+                        requantizer.requantizeU8(acc + cols.lowerBound, cols: cols.count, lda: n,
+                                                 out: out + cols.lowerBound, ldo: n)
+                    }
                 }
             }
-            if let out {
-                w.acc.withUnsafeBufferPointer { requantizers[si]!.requantizeU8($0.baseAddress!, cols: n, lda: n, out: out, ldo: n) }
-            } else if let logits {
+            if out == nil, let logits {
                 for r in 0..<m { logits[r] = c.logit(w.acc[r * n], row: r) }
             }
         }

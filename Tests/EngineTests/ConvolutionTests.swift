@@ -57,6 +57,11 @@ final class ConvolutionTests: XCTestCase {
                             return plan.convolve(img, geometry: g, xZeroPoint: zx)
                         }
                         assertSame(got, ref, "\(level) \(format) asym=\(asym) rows=\(rows) \(g)")
+                        // the same result computed in uneven column ranges (threads splitting one image)
+                        let cuts = [0, g.cols / 3, g.cols / 3 + 5, g.cols].map { min($0, g.cols) }
+                        let split = (0..<3).map { cuts[$0]..<max(cuts[$0], cuts[$0 + 1]) }
+                        let pieces = CPUFeatures.withLevel(level) { _ in GEMMPlan(w)!.convolve(img, geometry: g, xZeroPoint: zx, split: split) }
+                        assertSame(pieces, ref, "split \(split) \(level) \(format) asym=\(asym) \(g)")
                     }
                 }
             }

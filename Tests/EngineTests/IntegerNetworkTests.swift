@@ -45,6 +45,29 @@ final class IntegerNetworkTests: XCTestCase {
         }
     }
 
+    /// Batches smaller than the thread count split each convolution by output pixels; the
+    /// logits of an image do not depend on that (1-image and 2-image batches on 2-4 threads).
+    func testSmallBatchesSplitOverThreadsGiveTheSameLogits() throws {
+        let sim = try simulator()
+        let x = Self.images(4, seed: 9)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for (spec, act) in [("uniform:8", 8), ("uniform:4", 8), ("uniform-asym:5", 8)] {
+            let (program, _) = try sim.integerProgram(try plan(sim, spec, act: act))
+            let net = try IntegerNetwork(program: program)
+            Parallel.threadCount = 1
+            let whole = net.logits(x)
+            for threads in [2, 3, 4] {
+                Parallel.threadCount = threads
+                for (start, count) in [(0, 1), (1, 2), (3, 1)] {
+                    let part = Tensor(shape: [count, 3, 8, 8], data: Array(x.data[(start * 192)..<((start + count) * 192)]))
+                    XCTAssertEqual(net.logits(part).data, Array(whole.data[(start * 5)..<((start + count) * 5)]),
+                                   "\(spec): images \(start)..<\(start + count) on \(threads) threads")
+                }
+            }
+        }
+    }
+
     func testEngineTracksFakeQuantSimulator() throws {
         // At 8/8 the integer engine should predict like the float model on most images.
         let sim = try simulator()

@@ -152,10 +152,13 @@ void bb_conv_u8_ref(const bb_weights *w, const bb_conv_geom *g, const uint8_t *x
    zero-point-padded buffer and each GEMM panel is packed straight from it (8 output pixels
    of a row and 4 consecutive k per SSE transpose; strides 1 and 2 vectorized, anything else
    gathered). scratch: bb_conv_u8_scratch_bytes bytes, 64-byte aligned, or NULL (allocated
-   per call). 0 <= x_zero_point <= 255. */
+   per call). 0 <= x_zero_point <= 255.
+   Only output pixels p0 <= p < p1 are computed (c[m*ldc + p]; the rest of c is untouched),
+   so one image can be split over threads by columns (each with its own scratch). */
 size_t bb_conv_u8_scratch_bytes(const bb_gemm_plan *plan, const bb_conv_geom *g);
 void bb_conv_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const uint8_t *x,
-                int32_t x_zero_point, int32_t *c, size_t ldc, void *scratch);
+                int32_t x_zero_point, size_t p0, size_t p1, int32_t *c, size_t ldc,
+                void *scratch);
 
 /* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
    bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
