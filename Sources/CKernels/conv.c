@@ -64,6 +64,14 @@ BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void pad_i
             size_t j = 0;
             for (; j + 32 <= w; j += 32)
                 _mm256_storeu_si256((__m256i *)(row + i + j), _mm256_loadu_si256((const __m256i *)(src + j)));
+            if (j + 16 <= w) {
+                _mm_storeu_si128((__m128i *)(row + i + j), _mm_loadu_si128((const __m128i *)(src + j)));
+                j += 16;
+            }
+            if (j + 8 <= w) {
+                _mm_storel_epi64((__m128i *)(row + i + j), _mm_loadl_epi64((const __m128i *)(src + j)));
+                j += 8;
+            }
             for (; j < w; j++) row[i + j] = src[j];
             for (i += w; i < wp; i++) row[i] = v;
         }
@@ -138,15 +146,12 @@ static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_
     int32_t *koff = (int32_t *)(xp + padded_bytes(g));
     void *gemm_scratch = (uint8_t *)koff + koff_bytes(p);
     pad_image(g, x, (uint8_t)zx, xp);
-    const size_t K = p->K, khw = g->kh * g->kw;
-    for (size_t k = 0; k < p->KG * 4; k++) {
-        if (k >= K) {
-            koff[k] = 0; /* the strip's weights are 0 there */
-            continue;
-        }
-        const size_t ci = k / khw, i = k / g->kw % g->kh, j = k % g->kw;
-        koff[k] = (int32_t)(ci * hp * wp + i * g->dh * wp + j * g->dw);
-    }
+    const size_t K = p->K;
+    size_t k = 0; /* k = (ci*kh + i)*kw + j, in the weights' order */
+    for (size_t ci = 0; ci < g->c; ci++)
+        for (size_t i = 0; i < g->kh; i++)
+            for (size_t j = 0; j < g->kw; j++) koff[k++] = (int32_t)(ci * hp * wp + i * g->dh * wp + j * g->dw);
+    for (; k < p->KG * 4; k++) koff[k] = 0; /* beyond K the strip's weights are 0 */
     const bb__panel_src src = {.pack = pack_conv, .K = K, .x = xp, .koff = koff,
                                .ow = bb_conv_out_w(g), .row_step = g->sh * wp, .sw = g->sw,
                                .col0 = p0};

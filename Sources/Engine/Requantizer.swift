@@ -12,6 +12,9 @@ public struct Requantizer: Sendable, Equatable {
     public let outputZeroPoint: Int32
     public let qmin: Int32
     public let qmax: Int32
+    /// The multipliers split into the C parameter arrays once (the engine requantizes every
+    /// layer of every image).
+    private let multiplierValues: [Int32], shiftValues: [Int32]
 
     public init(multipliers: [FixedPointMultiplier], bias: [Int32]?, outputZeroPoint: Int32,
                 qmin: Int32, qmax: Int32) {
@@ -21,6 +24,8 @@ public struct Requantizer: Sendable, Equatable {
         self.outputZeroPoint = outputZeroPoint
         self.qmin = qmin
         self.qmax = qmax
+        multiplierValues = multipliers.map(\.multiplier)
+        shiftValues = multipliers.map(\.shift)
     }
 
     /// From float scales: per-channel weight scales, per-tensor input/output scales,
@@ -99,9 +104,8 @@ public struct Requantizer: Sendable, Equatable {
 
     /// Calls `body` with the C parameter block (valid only inside `body`).
     public func withParams<R>(_ body: (UnsafePointer<bb_requant_params>) throws -> R) rethrows -> R {
-        let m = multipliers.map(\.multiplier), s = multipliers.map(\.shift)
-        return try m.withUnsafeBufferPointer { mp in
-            try s.withUnsafeBufferPointer { sp in
+        try multiplierValues.withUnsafeBufferPointer { mp in
+            try shiftValues.withUnsafeBufferPointer { sp in
                 func call(_ bp: UnsafePointer<Int32>?) throws -> R {
                     var p = bb_requant_params(bias: bp, multiplier: mp.baseAddress, shift: sp.baseAddress,
                                               out_zero_point: outputZeroPoint, qmin: qmin, qmax: qmax)

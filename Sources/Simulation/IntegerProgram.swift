@@ -156,15 +156,20 @@ public struct IntegerProgram: Sendable {
     public static func slice(_ x: UnsafePointer<UInt8>, shape: [Int], starts: [Int], steps: [Int], outShape: [Int],
                              out: UnsafeMutablePointer<UInt8>) {
         let rank = shape.count
+        guard rank > 0 else { out[0] = x[0]; return }
         var inStrides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }
-        let total = outShape.reduce(1, *)
-        var idx = [Int](repeating: 0, count: rank)
-        for o in 0..<total {
-            var src = 0
-            for d in 0..<rank { src += (starts[d] + idx[d] * steps[d]) * inStrides[d] }
-            out[o] = x[src]
-            var d = rank - 1
+        // one output row (the last axis) at a time: a copy when its step is 1
+        let inner = outShape[rank - 1], step = steps[rank - 1]
+        guard inner > 0 else { return }
+        let rows = outShape.reduce(1, *) / inner
+        var idx = [Int](repeating: 0, count: rank - 1)
+        for r in 0..<rows {
+            var src = starts[rank - 1]
+            for d in 0..<(rank - 1) { src += (starts[d] + idx[d] * steps[d]) * inStrides[d] }
+            let o = out + r * inner
+            if step == 1 { o.update(from: x + src, count: inner) } else { for j in 0..<inner { o[j] = x[src + j * step] } }
+            var d = rank - 2
             while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
         }
     }
@@ -175,15 +180,19 @@ public struct IntegerProgram: Sendable {
         let rank = shape.count
         let total = outShape.reduce(1, *)
         out.update(repeating: value, count: total)
+        guard rank > 0 else { if total > 0 { out[0] = x[0] }; return }
         var outStrides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) { outStrides[d] = outStrides[d + 1] * outShape[d + 1] }
-        let count = shape.reduce(1, *)
-        var idx = [Int](repeating: 0, count: rank)
-        for i in 0..<count {
-            var dst = 0
-            for d in 0..<rank { dst += (idx[d] + pads[d]) * outStrides[d] }
-            out[dst] = x[i]
-            var d = rank - 1
+        // one input row (the last axis) at a time, copied into place
+        let inner = shape[rank - 1]
+        guard inner > 0 else { return }
+        let rows = shape.reduce(1, *) / inner
+        var idx = [Int](repeating: 0, count: rank - 1)
+        for r in 0..<rows {
+            var dst = pads[rank - 1]
+            for d in 0..<(rank - 1) { dst += (idx[d] + pads[d]) * outStrides[d] }
+            (out + dst).update(from: x + r * inner, count: inner)
+            var d = rank - 2
             while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
         }
     }
