@@ -72,9 +72,14 @@ public final class IntegerNetwork {
         var acc: [Int32] = []
         var scratch: [UnsafeMutableRawPointer?]
         var scratchBytes: [Int]
-        init(parts: Int) {
+        /// Helper threads for the column ranges (nil: one range, or no thread could start).
+        let team: WorkerTeam?
+        private let release: (WorkerTeam) -> Void
+        init(parts: Int, team: WorkerTeam?, release: @escaping (WorkerTeam) -> Void) {
             scratch = [UnsafeMutableRawPointer?](repeating: nil, count: parts)
             scratchBytes = [Int](repeating: 0, count: parts)
+            self.team = team
+            self.release = release
         }
         func scratch(_ part: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
             if bytes > scratchBytes[part] {
@@ -84,7 +89,32 @@ public final class IntegerNetwork {
             }
             return scratch[part]!
         }
-        deinit { for p in scratch { p?.deallocate() } }
+        deinit {
+            for p in scratch { p?.deallocate() }
+            if let team { release(team) }
+        }
+    }
+
+    /// Teams not in use, kept so that batch-1 evaluation (one `logits` call per image) does
+    /// not start threads per image.
+    private var idleTeams: [WorkerTeam] = []
+    private let teamLock = NSLock()
+
+    private func takeTeam(threads: Int) -> WorkerTeam? {
+        guard threads > 1 else { return nil }
+        teamLock.lock()
+        if let i = idleTeams.firstIndex(where: { $0.threads == threads }) {
+            defer { teamLock.unlock() }
+            return idleTeams.remove(at: i)
+        }
+        teamLock.unlock()
+        return WorkerTeam(threads: threads)
+    }
+
+    private func returnTeam(_ team: WorkerTeam) {
+        teamLock.lock()
+        idleTeams.append(team)
+        teamLock.unlock()
     }
 
     /// Columns (output pixels) below which a convolution is not split over threads.
@@ -95,12 +125,14 @@ public final class IntegerNetwork {
     ///
     /// Images are spread over the threads; a batch smaller than the thread count (batch 1)
     /// would leave threads idle, so then each convolution of an image is also split by output
-    /// pixels into `Parallel.threadCount / N` column ranges (same integers: every column is
-    /// computed by the same kernel either way).
+    /// pixels into `Parallel.threadCount / N` column ranges run by a `WorkerTeam` (same
+    /// integers: every column is computed by the same kernel either way).
     public func logits(_ images: Tensor, profile: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         let batch = max(1, images.shape.first ?? 1)
         let parts = max(1, Parallel.threadCount / batch)
-        return program.run(images, profile: profile, makeWorker: { Worker(parts: parts) }) { w, si, c, x, out, logits in
+        return program.run(images, profile: profile, makeWorker: {
+            Worker(parts: parts, team: takeTeam(threads: parts), release: { [weak self] in self?.returnTeam($0) })
+        }) { w, si, c, x, out, logits in
             let plan = plans[si]!
             let n = c.cols, m = c.weights.rows
             let zx = program.values[c.input].quantization.zeroPoint
@@ -118,7 +150,7 @@ public final class IntegerNetwork {
                 let blocks = (n + 15) / 16
                 let used = max(1, min(parts, n / Self.minColumnsPerPart))
                 let scratches = (0..<used).map { w.scratch($0, bytes) }
-                Parallel.forEach(used) { part in
+                func part(_ part: Int) {
                     let cols = min(n, 16 * (blocks * part / used))..<min(n, 16 * (blocks * (part + 1) / used))
                     guard !cols.isEmpty else { return }
                     plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n, scratch: scratches[part])
@@ -127,6 +159,7 @@ public final class IntegerNetwork {
                                                  out: out + cols.lowerBound, ldo: n)
                     }
                 }
+                if let team = w.team, used > 1 { team.run(used, part) } else { for p in 0..<used { part(p) } }
             }
             if out == nil, let logits {
                 for r in 0..<m { logits[r] = c.logit(w.acc[r * n], row: r) }

@@ -273,6 +273,22 @@ void bb_im2col_u8_ref(const uint8_t *x, size_t c, size_t h, size_t w, size_t kh,
                       size_t sh, size_t sw, size_t ph, size_t pw, size_t dh, size_t dw,
                       uint8_t pad_value, uint8_t *out, size_t ldo);
 
+/* ------------------------------------------------------------ thread team ---- */
+
+/* A caller plus `threads - 1` persistent helper threads that split one small job: the
+   engine's batch-1 convolutions take 20-60 us each, and a fresh fork/join per layer (GCD)
+   cost more than the second core gained. Helpers spin briefly (a few tens of
+   microseconds) waiting for the next job, then sleep on a condition variable.
+   bb_team_run(t, parts, fn, ctx) calls fn(ctx, p) once for every p < parts, on the caller
+   and the helpers, and returns when all calls have returned. One job at a time per team:
+   a team must not be run from two threads at once, nor from inside its own job. */
+typedef struct bb_team bb_team;
+typedef void (*bb_task_fn)(void *ctx, size_t part);
+bb_team *bb_team_create(int threads);   /* NULL if a thread cannot be started */
+int bb_team_threads(const bb_team *t);
+void bb_team_run(bb_team *t, size_t parts, bb_task_fn fn, void *ctx);
+void bb_team_free(bb_team *t);          /* stops and joins the helpers */
+
 #ifdef __cplusplus
 }
 #endif
