@@ -29,11 +29,26 @@ static size_t padded_bytes(const bb_conv_geom *g) {
     /* + 64: the stride-2 path loads 16 bytes for 15 */
     return bb__round_up(g->c * (g->h + 2 * g->ph) * (g->w + 2 * g->pw) + 64, 64);
 }
-static size_t koff_bytes(const bb_gemm_plan *p) { return bb__round_up(p->KG * 4 * sizeof(int32_t), 64); }
+static size_t koff_bytes(const bb_conv_geom *g) {
+    return bb__round_up((g->c * g->kh * g->kw + 3) / 4 * 4 * sizeof(int32_t), 64);
+}
+
+/* What a state's contents were made for (its first 64 bytes). */
+typedef struct conv_state_tag {
+    uint64_t magic;
+    bb_conv_geom g;
+    int64_t zx;
+} conv_state_tag;
+#define BB_STATE_MAGIC 0x62625f636f6e7631ULL /* "bb_conv1" */
+#define BB_TAG_BYTES 128
+
+size_t bb_conv_u8_state_bytes(const bb_conv_geom *g) {
+    return BB_TAG_BYTES + padded_bytes(g) + koff_bytes(g);
+}
 
 size_t bb_conv_u8_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
 #if BB_X86
-    if (p->kr != NULL) return padded_bytes(g) + koff_bytes(p) + bb__gemm_scratch_bytes(p);
+    if (p->kr != NULL) return bb_conv_u8_state_bytes(g) + bb__gemm_scratch_bytes(p);
 #endif
     (void)p;
     (void)g;
@@ -75,6 +90,30 @@ BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void pad_i
             for (; j < w; j++) row[i + j] = src[j];
             for (i += w; i < wp; i++) row[i] = v;
         }
+}
+
+/* The image rows into an already padded buffer (border left as it is). */
+BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void copy_interior(
+    const bb_conv_geom *g, const uint8_t *x, uint8_t *xp) {
+    const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw, w = g->w;
+    for (size_t ci = 0; ci < g->c; ci++) {
+        const uint8_t *src = x + ci * g->h * w;
+        uint8_t *dst = xp + (ci * hp + g->ph) * wp + g->pw;
+        for (size_t r = 0; r < g->h; r++, src += w, dst += wp) {
+            size_t j = 0;
+            for (; j + 32 <= w; j += 32)
+                _mm256_storeu_si256((__m256i *)(dst + j), _mm256_loadu_si256((const __m256i *)(src + j)));
+            if (j + 16 <= w) {
+                _mm_storeu_si128((__m128i *)(dst + j), _mm_loadu_si128((const __m128i *)(src + j)));
+                j += 16;
+            }
+            if (j + 8 <= w) {
+                _mm_storel_epi64((__m128i *)(dst + j), _mm_loadl_epi64((const __m128i *)(src + j)));
+                j += 8;
+            }
+            for (; j < w; j++) dst[j] = src[j];
+        }
+    }
 }
 
 /* Interleaves four rows of 8 bytes (k = 4g .. 4g+3 of 8 consecutive columns) into
@@ -140,18 +179,27 @@ BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t n
 }
 
 static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
-                      size_t p0, size_t p1, int32_t *c, size_t ldc, void *scratch) {
+                      size_t p0, size_t p1, int32_t *c, size_t ldc, void *state, void *gemm_scratch) {
     const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
-    uint8_t *xp = (uint8_t *)scratch;
+    conv_state_tag want;
+    memset(&want, 0, sizeof want);
+    want.magic = BB_STATE_MAGIC;
+    want.g = *g;
+    want.zx = zx;
+    uint8_t *xp = (uint8_t *)state + BB_TAG_BYTES;
     int32_t *koff = (int32_t *)(xp + padded_bytes(g));
-    void *gemm_scratch = (uint8_t *)koff + koff_bytes(p);
-    pad_image(g, x, (uint8_t)zx, xp);
+    if (memcmp(state, &want, sizeof want) == 0) {
+        copy_interior(g, x, xp);
+    } else {
+        pad_image(g, x, (uint8_t)zx, xp);
+        size_t k = 0; /* k = (ci*kh + i)*kw + j, in the weights' order */
+        for (size_t ci = 0; ci < g->c; ci++)
+            for (size_t i = 0; i < g->kh; i++)
+                for (size_t j = 0; j < g->kw; j++) koff[k++] = (int32_t)(ci * hp * wp + i * g->dh * wp + j * g->dw);
+        for (; k < p->KG * 4; k++) koff[k] = 0; /* beyond K the strip's weights are 0 */
+        memcpy(state, &want, sizeof want);
+    }
     const size_t K = p->K;
-    size_t k = 0; /* k = (ci*kh + i)*kw + j, in the weights' order */
-    for (size_t ci = 0; ci < g->c; ci++)
-        for (size_t i = 0; i < g->kh; i++)
-            for (size_t j = 0; j < g->kw; j++) koff[k++] = (int32_t)(ci * hp * wp + i * g->dh * wp + j * g->dw);
-    for (; k < p->KG * 4; k++) koff[k] = 0; /* beyond K the strip's weights are 0 */
     const bb__panel_src src = {.pack = pack_conv, .K = K, .x = xp, .koff = koff,
                                .ow = bb_conv_out_w(g), .row_step = g->sh * wp, .sw = g->sw,
                                .col0 = p0};
@@ -160,14 +208,19 @@ static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_
 #endif
 
 void bb_conv_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
-                size_t p0, size_t p1, int32_t *c, size_t ldc, void *scratch) {
+                size_t p0, size_t p1, int32_t *c, size_t ldc, void *state, void *scratch) {
     const size_t n = bb_conv_out_h(g) * bb_conv_out_w(g);
     if (p1 > n) p1 = n;
     if (p0 >= p1) return;
 #if BB_X86
     if (p->kr != NULL && bb_get_level() == p->level) {
         void *own = scratch == NULL ? bb__alloc(bb_conv_u8_scratch_bytes(p, g)) : NULL;
-        conv_simd(p, g, x, zx, p0, p1, c, ldc, scratch != NULL ? scratch : own);
+        uint8_t *sc = (uint8_t *)(scratch != NULL ? scratch : own);
+        if (state == NULL) { /* a transient state in the scratch, rebuilt every call */
+            state = sc;
+            memset(state, 0, BB_TAG_BYTES);
+        }
+        conv_simd(p, g, x, zx, p0, p1, c, ldc, state, sc + bb_conv_u8_state_bytes(g));
         free(own);
         return;
     }

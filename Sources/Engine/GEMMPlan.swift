@@ -25,6 +25,12 @@ public final class GEMMPlan: @unchecked Sendable {
         bb_gemm_u8_planned(plan, x, n, ldx, xZeroPoint, c, ldc)
     }
 
+    /// Bytes of a convolution state for `geometry` (see `convolve`).
+    public static func convolutionStateBytes(_ geometry: Im2Col) -> Int {
+        var g = geometry.cGeometry
+        return bb_conv_u8_state_bytes(&g)
+    }
+
     /// Scratch bytes `convolve` wants for `geometry` (64-byte aligned).
     public func convolutionScratchBytes(_ geometry: Im2Col) -> Int {
         var g = geometry.cGeometry
@@ -35,20 +41,24 @@ public final class GEMMPlan: @unchecked Sendable {
     /// (padding = the zero point) with the weights, without writing the im2col matrix.
     /// Only the output pixels `columns` (default all) are computed, so threads can share an
     /// image. `scratch`: `convolutionScratchBytes(geometry)` bytes, 64-byte aligned, one per
-    /// concurrent call (nil: allocated per call).
+    /// concurrent call (nil: allocated per call). `state`: nil, or `convolutionStateBytes`
+    /// bytes, 64-byte aligned and zeroed before first use, kept per layer and concurrent
+    /// caller: later calls reuse its padded border and row offsets (same results).
     public func convolve(_ image: UnsafePointer<UInt8>, geometry: Im2Col, xZeroPoint: Int32, columns: Range<Int>? = nil,
-                         c: UnsafeMutablePointer<Int32>, ldc: Int, scratch: UnsafeMutableRawPointer?) {
+                         c: UnsafeMutablePointer<Int32>, ldc: Int, state: UnsafeMutableRawPointer? = nil,
+                         scratch: UnsafeMutableRawPointer?) {
         precondition(geometry.rows == weights.k, "GEMMPlan.convolve: geometry K=\(geometry.rows), weights K=\(weights.k)")
         precondition((0...255).contains(xZeroPoint), "GEMMPlan.convolve: zero point \(xZeroPoint) is not a u8 code")
         let cols = columns ?? 0..<geometry.cols
         precondition(cols.lowerBound >= 0 && cols.upperBound <= geometry.cols, "GEMMPlan.convolve: columns \(cols) outside 0..<\(geometry.cols)")
         var g = geometry.cGeometry
-        bb_conv_u8(plan, &g, image, xZeroPoint, cols.lowerBound, cols.upperBound, c, ldc, scratch)
+        bb_conv_u8(plan, &g, image, xZeroPoint, cols.lowerBound, cols.upperBound, c, ldc, state, scratch)
     }
 
     /// `convolve` on arrays (tests): returns [rows × geometry.cols], computed in the column
-    /// ranges `split` (default one range), each call with its own scratch.
-    public func convolve(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32, split: [Range<Int>]? = nil) -> [Int32] {
+    /// ranges `split` (default one range), one after the other, sharing `state` if given.
+    public func convolve(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32, split: [Range<Int>]? = nil,
+                         state: UnsafeMutableRawPointer? = nil) -> [Int32] {
         precondition(image.count == geometry.channels * geometry.height * geometry.width, "GEMMPlan.convolve: image size")
         var c = [Int32](repeating: 0, count: weights.rows * geometry.cols)
         guard !c.isEmpty else { return c }
@@ -58,7 +68,7 @@ public final class GEMMPlan: @unchecked Sendable {
             c.withUnsafeMutableBufferPointer { cp in
                 for r in split ?? [0..<geometry.cols] {
                     convolve(ip.baseAddress!, geometry: geometry, xZeroPoint: xZeroPoint, columns: r,
-                             c: cp.baseAddress!, ldc: geometry.cols, scratch: scratch)
+                             c: cp.baseAddress!, ldc: geometry.cols, state: state, scratch: scratch)
                 }
             }
         }

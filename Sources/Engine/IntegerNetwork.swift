@@ -72,6 +72,8 @@ public final class IntegerNetwork {
         var acc: [Int32] = []
         var scratch: [UnsafeMutableRawPointer?]
         var scratchBytes: [Int]
+        /// Per (program step, part): the layer's convolution state (padded border, offsets).
+        var states: [Int: UnsafeMutableRawPointer] = [:]
         /// Helper threads for the column ranges (nil: one range, or no thread could start).
         let team: WorkerTeam?
         private let release: (WorkerTeam) -> Void
@@ -80,6 +82,14 @@ public final class IntegerNetwork {
             scratchBytes = [Int](repeating: 0, count: parts)
             self.team = team
             self.release = release
+        }
+        func state(_ step: Int, _ part: Int, _ parts: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
+            let key = step * parts + part
+            if let s = states[key] { return s }
+            let s = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            s.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            states[key] = s
+            return s
         }
         func scratch(_ part: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
             if bytes > scratchBytes[part] {
@@ -91,6 +101,7 @@ public final class IntegerNetwork {
         }
         deinit {
             for p in scratch { p?.deallocate() }
+            for s in states.values { s.deallocate() }
             if let team { release(team) }
         }
     }
@@ -150,10 +161,13 @@ public final class IntegerNetwork {
                 let blocks = (n + 15) / 16
                 let used = max(1, min(parts, n / Self.minColumnsPerPart))
                 let scratches = (0..<used).map { w.scratch($0, bytes) }
+                let stateBytes = GEMMPlan.convolutionStateBytes(g)
+                let states = (0..<used).map { w.state(si, $0, parts, stateBytes) }
                 func part(_ part: Int) {
                     let cols = min(n, 16 * (blocks * part / used))..<min(n, 16 * (blocks * (part + 1) / used))
                     guard !cols.isEmpty else { return }
-                    plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n, scratch: scratches[part])
+                    plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n,
+                                  state: states[part], scratch: scratches[part])
                     if let out {
                         requantizer.requantizeU8(acc + cols.lowerBound, cols: cols.count, lda: n,
                                                  out: out + cols.lowerBound, ldo: n)

@@ -87,6 +87,32 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// A kept state (padded border + row offsets) gives the same results across images, zero
+    /// points, column ranges and geometries: the border is rebuilt when either changes.
+    func testConvolutionStateReuse() throws {
+        var rng = SplitMix64(seed: 74)
+        let geoms = [geometries[0], geometries[2], geometries[4], geometries[9]]
+        let bytes = geoms.map(GEMMPlan.convolutionStateBytes).max()!
+        let state = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { state.deallocate() }
+        state.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        for level in CPUFeatures.supportedLevels {
+            try CPUFeatures.withLevel(level) { _ in
+                for step in 0..<12 {
+                    let g = geoms[(step / 3) % geoms.count]
+                    let w = randomWeights(.int(bits: 6), rows: 8, k: g.rows, asymmetric: step % 2 == 1, using: &rng)
+                    let plan = try XCTUnwrap(GEMMPlan(w))
+                    let img = randomBytes(g.channels * g.height * g.width, using: &rng)
+                    let zx: Int32 = step % 3 == 2 ? 200 : 17  // same zero point twice in a row, then another
+                    let ref = GEMMPlan.convolutionReference(w, image: img, geometry: g, xZeroPoint: zx)
+                    let split = [0..<(g.cols / 2), (g.cols / 2)..<g.cols]
+                    assertSame(plan.convolve(img, geometry: g, xZeroPoint: zx, split: split, state: state), ref,
+                               "\(level) step \(step) \(g) zx=\(zx)")
+                }
+            }
+        }
+    }
+
     /// A plan's GEMM equals the unprepared one, and a plan built at one level gives the same
     /// result when another level is active (it falls back instead of using a stale strip).
     func testPlannedGEMMAndLevelSwitches() throws {

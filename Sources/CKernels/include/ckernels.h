@@ -154,11 +154,16 @@ void bb_conv_u8_ref(const bb_weights *w, const bb_conv_geom *g, const uint8_t *x
    gathered). scratch: bb_conv_u8_scratch_bytes bytes, 64-byte aligned, or NULL (allocated
    per call). 0 <= x_zero_point <= 255.
    Only output pixels p0 <= p < p1 are computed (c[m*ldc + p]; the rest of c is untouched),
-   so one image can be split over threads by columns (each with its own scratch). */
+   so one image can be split over threads by columns (each with its own scratch and state).
+   state: NULL, or bb_conv_u8_state_bytes bytes (64-byte aligned, zeroed before first use)
+   kept by the caller for one layer: it remembers the padded buffer's border and the row
+   offsets, so later calls with the same geometry and zero point only copy the image's
+   interior (the per-row border stores cost ~8% of the engine's time). */
+size_t bb_conv_u8_state_bytes(const bb_conv_geom *g);
 size_t bb_conv_u8_scratch_bytes(const bb_gemm_plan *plan, const bb_conv_geom *g);
 void bb_conv_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const uint8_t *x,
                 int32_t x_zero_point, size_t p0, size_t p1, int32_t *c, size_t ldc,
-                void *scratch);
+                void *state, void *scratch);
 
 /* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
    bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
