@@ -33,7 +33,7 @@ static size_t koff_bytes(const bb_conv_geom *g) {
     return bb__round_up((g->c * g->kh * g->kw + 3) / 4 * 4 * sizeof(int32_t), 64);
 }
 
-/* What a state's contents were made for (its first 64 bytes). */
+/* What a state's contents were made for (its first BB_TAG_BYTES bytes). */
 typedef struct conv_state_tag {
     uint64_t magic;
     bb_conv_geom g;

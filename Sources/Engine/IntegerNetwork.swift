@@ -66,9 +66,11 @@ public final class IntegerNetwork {
     /// (codes incl. row padding, scales, zero points; biases excluded).
     public var weightBytes: Int { packed.reduce(0) { $0 + ($1?.packedByteCount ?? 0) } }
 
-    /// Per-worker buffers: the int32 accumulators and one convolution scratch (64-byte
-    /// aligned) per column range the worker's image is split into.
-    private final class Worker {
+    /// A worker's buffers: the int32 accumulators, one convolution scratch (64-byte aligned)
+    /// per column range its image is split into, each layer's convolution states, and the
+    /// helper team for the ranges. Kept between `logits` calls (see `Worker`).
+    private final class WorkerBuffers {
+        let parts: Int
         var acc: [Int32] = []
         var scratch: [UnsafeMutableRawPointer?]
         var scratchBytes: [Int]
@@ -76,14 +78,13 @@ public final class IntegerNetwork {
         var states: [Int: UnsafeMutableRawPointer] = [:]
         /// Helper threads for the column ranges (nil: one range, or no thread could start).
         let team: WorkerTeam?
-        private let release: (WorkerTeam) -> Void
-        init(parts: Int, team: WorkerTeam?, release: @escaping (WorkerTeam) -> Void) {
+        init(parts: Int) {
+            self.parts = parts
             scratch = [UnsafeMutableRawPointer?](repeating: nil, count: parts)
             scratchBytes = [Int](repeating: 0, count: parts)
-            self.team = team
-            self.release = release
+            team = parts > 1 ? WorkerTeam(threads: parts) : nil
         }
-        func state(_ step: Int, _ part: Int, _ parts: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
+        func state(_ step: Int, _ part: Int, _ bytes: Int) -> UnsafeMutableRawPointer {
             let key = step * parts + part
             if let s = states[key] { return s }
             let s = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
@@ -102,30 +103,37 @@ public final class IntegerNetwork {
         deinit {
             for p in scratch { p?.deallocate() }
             for s in states.values { s.deallocate() }
-            if let team { release(team) }
         }
     }
 
-    /// Teams not in use, kept so that batch-1 evaluation (one `logits` call per image) does
-    /// not start threads per image.
-    private var idleTeams: [WorkerTeam] = []
-    private let teamLock = NSLock()
-
-    private func takeTeam(threads: Int) -> WorkerTeam? {
-        guard threads > 1 else { return nil }
-        teamLock.lock()
-        if let i = idleTeams.firstIndex(where: { $0.threads == threads }) {
-            defer { teamLock.unlock() }
-            return idleTeams.remove(at: i)
+    /// The per-range worker `IntegerProgram.run` makes: it borrows a `WorkerBuffers` from the
+    /// network's pool and gives it back when dropped, so batch-1 evaluation (one `logits`
+    /// call per image) neither allocates buffers nor starts threads per image, and the kept
+    /// padded borders are reused from image to image.
+    private final class Worker {
+        let buffers: WorkerBuffers
+        private let release: (WorkerBuffers) -> Void
+        init(_ buffers: WorkerBuffers, release: @escaping (WorkerBuffers) -> Void) {
+            self.buffers = buffers
+            self.release = release
         }
-        teamLock.unlock()
-        return WorkerTeam(threads: threads)
+        deinit { release(buffers) }
     }
 
-    private func returnTeam(_ team: WorkerTeam) {
-        teamLock.lock()
-        idleTeams.append(team)
-        teamLock.unlock()
+    private var idleBuffers: [WorkerBuffers] = []
+    private let poolLock = NSLock()
+
+    private func makeWorker(parts: Int) -> Worker {
+        poolLock.lock()
+        let found = idleBuffers.firstIndex { $0.parts == parts }.map { idleBuffers.remove(at: $0) }
+        poolLock.unlock()
+        return Worker(found ?? WorkerBuffers(parts: parts)) { [weak self] in self?.returnBuffers($0) }
+    }
+
+    private func returnBuffers(_ b: WorkerBuffers) {
+        poolLock.lock()
+        idleBuffers.append(b)
+        poolLock.unlock()
     }
 
     /// Columns (output pixels) below which a convolution is not split over threads.
@@ -141,9 +149,8 @@ public final class IntegerNetwork {
     public func logits(_ images: Tensor, profile: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         let batch = max(1, images.shape.first ?? 1)
         let parts = max(1, Parallel.threadCount / batch)
-        return program.run(images, profile: profile, makeWorker: {
-            Worker(parts: parts, team: takeTeam(threads: parts), release: { [weak self] in self?.returnTeam($0) })
-        }) { w, si, c, x, out, logits in
+        return program.run(images, profile: profile, makeWorker: { makeWorker(parts: parts) }) { worker, si, c, x, out, logits in
+            let w = worker.buffers
             let plan = plans[si]!
             let n = c.cols, m = c.weights.rows
             let zx = program.values[c.input].quantization.zeroPoint
@@ -162,7 +169,7 @@ public final class IntegerNetwork {
                 let used = max(1, min(parts, n / Self.minColumnsPerPart))
                 let scratches = (0..<used).map { w.scratch($0, bytes) }
                 let stateBytes = GEMMPlan.convolutionStateBytes(g)
-                let states = (0..<used).map { w.state(si, $0, parts, stateBytes) }
+                let states = (0..<used).map { w.state(si, $0, stateBytes) }
                 func part(_ part: Int) {
                     let cols = min(n, 16 * (blocks * part / used))..<min(n, 16 * (blocks * (part + 1) / used))
                     guard !cols.isEmpty else { return }
