@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 M="$SHARED/models/resnet20_cifar10.onnx"
 D="$SHARED/data/cifar10"
-B1_IMAGES=${B1_IMAGES:-1000}
+B1_IMAGES=${B1_IMAGES:-3000}
 SECONDS_PER=${SECONDS_PER:-5}
 [ -n "${SKIP_BUILD:-}" ] || swift build -c release >/dev/null
 BIN=.build/release/bitbudget

@@ -16,8 +16,9 @@ struct Run: ParsableCommand {
         discussion: """
         The plan (--uniform W/A or --plan FILE, calibrated exactly as in `bitbudget quantize`, \
         statistics correction on) is compiled into an integer program: the input is quantized \
-        to u8 once, every Conv/Gemm runs im2col + a packed-weight integer GEMM with int32 \
-        accumulation and fixed-point requantization (fused ReLU), residual adds and pooling \
+        to u8 once, every Conv/Gemm runs as a packed-weight integer GEMM (panels packed \
+        straight from the image, no im2col matrix) with int32 accumulation and fixed-point \
+        requantization (fused ReLU), residual adds and pooling \
         stay integer, and only the logits are dequantized. Every weight layer must use \
         uniform, uniform-asym, binary or ternary weights; a layer without activation bits \
         gets 8-bit activations. --parity also runs the simulator's engine-parity mode (exact \
