@@ -52,10 +52,13 @@ final class CLITests: XCTestCase {
     }
 
     @discardableResult
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let o = Pipe(), e = Pipe()
         p.standardOutput = o; p.standardError = e
         try p.run()
@@ -72,6 +75,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(msg.split(separator: "\n").count, 1, "expected a one-line error: '\(msg)'", file: file, line: line)
         for n in needles { XCTAssertTrue(msg.contains(n), "'\(msg)' lacks '\(n)'", file: file, line: line) }
         XCTAssertFalse(r.err.contains("Fatal error"), r.err, file: file, line: line)
+    }
+
+    /// A typo in BITBUDGET_CONV is reported once on stderr (the run still succeeds with the
+    /// automatic choice); a valid value prints nothing.
+    func testUnknownConvolutionAlgorithmIsReported() throws {
+        let bad = try run(["eval", model, "--data", tmp + "/data"], environment: ["BITBUDGET_CONV": "winogard"])
+        XCTAssertEqual(bad.status, 0, bad.err)
+        XCTAssertTrue(bad.err.contains("BITBUDGET_CONV=winogard is not one of"), bad.err)
+        XCTAssertEqual(bad.err.components(separatedBy: "BITBUDGET_CONV=").count - 1, 1, "warned more than once: \(bad.err)")
+        let good = try run(["eval", model, "--data", tmp + "/data"], environment: ["BITBUDGET_CONV": "direct"])
+        XCTAssertEqual(good.status, 0, good.err)
+        XCTAssertFalse(good.err.contains("BITBUDGET_CONV"), good.err)
     }
 
     func testEvalQuantizeSearchOnSyntheticData() throws {
