@@ -213,7 +213,8 @@ void bb_conv_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, 
     if (p1 > n) p1 = n;
     if (p0 >= p1) return;
 #if BB_X86
-    if (p->kr != NULL && bb_get_level() == p->level) {
+    /* row offsets are int32: images whose padded copy exceeds 2 GiB take the im2col path */
+    if (p->kr != NULL && bb_get_level() == p->level && padded_bytes(g) <= (size_t)INT32_MAX) {
         void *own = scratch == NULL ? bb__alloc(bb_conv_u8_scratch_bytes(p, g)) : NULL;
         uint8_t *sc = (uint8_t *)(scratch != NULL ? scratch : own);
         if (state == NULL) { /* a transient state in the scratch, rebuilt every call */
