@@ -6,15 +6,13 @@ import TensorMath
 
 /// The integer inference engine for a whole model: an `IntegerProgram` (compiled once by
 /// `Simulator.integerProgram`) with every layer's weights packed (`PackedWeights`) and its
-/// requantization prepared (`Requantizer`). Per image: the input is quantized to u8 once;
-/// each Conv/Gemm runs `Im2Col` + `IntegerGEMM` (u8 × packed weights, int32 accumulation) and
-/// requantizes with fused ReLU; residual adds run `QuantizedAdd`, pooling `IntegerPooling`;
-/// the last layer's accumulators are dequantized to float logits. Images are spread over
-/// `Parallel.threadCount` workers.
-///
-/// Each layer's weights are also prepared once (`GEMMPlan`), and convolutions run
-/// `GEMMPlan.convolve`, which packs the GEMM panels straight from a padded copy of the image
-/// instead of writing an im2col matrix first (same integers as `Im2Col` + `IntegerGEMM`).
+/// requantization prepared (`Requantizer`), and each layer's weights prepared once for the
+/// GEMM (`GEMMPlan`). Per image: the input is quantized to u8 once; each Conv runs
+/// `GEMMPlan.convolve` (u8 × packed weights, int32 accumulation; the GEMM panels are packed
+/// straight from a padded copy of the image, so no im2col matrix is written — same integers
+/// as `Im2Col` + `IntegerGEMM`), the Gemm `GEMMPlan.run`, and both requantize with fused ReLU;
+/// residual adds run `QuantizedAdd`, pooling `IntegerPooling`; the last layer's accumulators
+/// are dequantized to float logits. Images are spread over `Parallel.threadCount` workers.
 public final class IntegerNetwork {
     public let program: IntegerProgram
     /// Per program step: packed weights (nil for non-weight steps).
