@@ -60,39 +60,28 @@ size_t bb_conv_u8_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
 
 /* Short rows (8-34 bytes for CIFAR-sized images): inline stores, not a memset/memcpy call
    per row (no_builtin keeps the compiler from turning the loops back into calls). */
-BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void pad_image(
-    const bb_conv_geom *g, const uint8_t *x, uint8_t v, uint8_t *xp) {
-    const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw, w = g->w;
+
+/* The border of the padded buffer (top and bottom pad rows, left and right pad columns) set
+   to v; copy_interior writes everything else. */
+BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void fill_border(
+    const bb_conv_geom *g, uint8_t v, uint8_t *xp) {
+    const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
     const __m256i fill = _mm256_set1_epi8((char)v);
     for (size_t ci = 0; ci < g->c; ci++)
         for (size_t r = 0; r < hp; r++) {
             uint8_t *row = xp + (ci * hp + r) * wp;
-            const long iy = (long)r - (long)g->ph;
             size_t i = 0;
-            if (iy < 0 || iy >= (long)g->h) {
+            if (r < g->ph || r >= g->ph + g->h) {
                 for (; i + 32 <= wp; i += 32) _mm256_storeu_si256((__m256i *)(row + i), fill);
                 for (; i < wp; i++) row[i] = v;
                 continue;
             }
             for (; i < g->pw; i++) row[i] = v;
-            const uint8_t *src = x + (ci * g->h + (size_t)iy) * w;
-            size_t j = 0;
-            for (; j + 32 <= w; j += 32)
-                _mm256_storeu_si256((__m256i *)(row + i + j), _mm256_loadu_si256((const __m256i *)(src + j)));
-            if (j + 16 <= w) {
-                _mm_storeu_si128((__m128i *)(row + i + j), _mm_loadu_si128((const __m128i *)(src + j)));
-                j += 16;
-            }
-            if (j + 8 <= w) {
-                _mm_storel_epi64((__m128i *)(row + i + j), _mm_loadl_epi64((const __m128i *)(src + j)));
-                j += 8;
-            }
-            for (; j < w; j++) row[i + j] = src[j];
-            for (i += w; i < wp; i++) row[i] = v;
+            for (i += g->w; i < wp; i++) row[i] = v;
         }
 }
 
-/* The image rows into an already padded buffer (border left as it is). */
+/* The image rows into the padded buffer's interior (the border is left as it is). */
 BB_TARGET_AVX2 __attribute__((no_builtin("memcpy", "memset"))) static void copy_interior(
     const bb_conv_geom *g, const uint8_t *x, uint8_t *xp) {
     const size_t hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw, w = g->w;
@@ -127,7 +116,7 @@ BB_TARGET_AVX2 static inline void interleave_4x8(__m128i r0, __m128i r1, __m128i
 
 BB_TARGET_AVX2 static void pack_conv(const bb__panel_src *s, size_t n0, size_t nc, size_t ncp,
                                      uint8_t *panel, size_t nr, int32_t *colsum) {
-    const size_t KG = (s->K + 3) / 4, ow = s->ow, sw = s->sw, step = KG > 0 ? nr * 4 : 0;
+    const size_t KG = (s->K + 3) / 4, ow = s->ow, sw = s->sw, step = nr * 4; /* bytes per g */
     const uint8_t *xp = s->x;
     const int32_t *ko = s->koff;
     const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
@@ -188,10 +177,8 @@ static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_
     want.zx = zx;
     uint8_t *xp = (uint8_t *)state + BB_TAG_BYTES;
     int32_t *koff = (int32_t *)(xp + padded_bytes(g));
-    if (memcmp(state, &want, sizeof want) == 0) {
-        copy_interior(g, x, xp);
-    } else {
-        pad_image(g, x, (uint8_t)zx, xp);
+    if (memcmp(state, &want, sizeof want) != 0) { /* a new state, or one made for another layer */
+        fill_border(g, (uint8_t)zx, xp);
         size_t k = 0; /* k = (ci*kh + i)*kw + j, in the weights' order */
         for (size_t ci = 0; ci < g->c; ci++)
             for (size_t i = 0; i < g->kh; i++)
@@ -199,6 +186,7 @@ static void conv_simd(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_
         for (; k < p->KG * 4; k++) koff[k] = 0; /* beyond K the strip's weights are 0 */
         memcpy(state, &want, sizeof want);
     }
+    copy_interior(g, x, xp);
     const size_t K = p->K;
     const bb__panel_src src = {.pack = pack_conv, .K = K, .x = xp, .koff = koff,
                                .ow = bb_conv_out_w(g), .row_step = g->sh * wp, .sw = g->sw,

@@ -69,7 +69,7 @@ static void pack_matrix(const bb__panel_src *s, size_t n0, size_t nc, size_t ncp
     }
 }
 
-int bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr) {
+void bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr) {
     const bb_weights *w = &p->w;
     const size_t M = (size_t)w->rows, K = (size_t)w->k;
     p->level = level;
@@ -109,7 +109,6 @@ int bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr) {
                 }
     free(wv);
     p->strip_stride = KG * BB_MR * 4 * (p->wide ? 2 : 1); /* bytes per mb */
-    return 0;
 }
 
 void bb__plan_release(bb_gemm_plan *p) {
@@ -176,10 +175,7 @@ void bb__gemm_u8_driver(const bb_weights *w, const uint8_t *x, size_t n, size_t 
     memset(&p, 0, sizeof p);
     p.w = *w;
     bb__plan_build(&p, bb_get_level(), kr);
-    const bb__panel_src src = {.pack = pack_matrix, .K = p.K, .x = x, .ldx = ldx};
-    void *scratch = bb__alloc(bb__gemm_scratch_bytes(&p));
-    bb__gemm_run(&p, &src, n, zx, c, ldc, scratch);
-    free(scratch);
+    bb__gemm_u8_planned_simd(&p, x, n, ldx, zx, c, ldc);
     bb__plan_release(&p);
 }
 

@@ -111,8 +111,9 @@ typedef struct bb__panel_src {
     size_t col0;                /* first output pixel of column 0 */
 } bb__panel_src;
 
-/* Builds the SIMD fields of `p` (p->w set) for kernel set kr at `level`; 0 or -1 (memory). */
-int bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr);
+/* Builds the SIMD fields of `p` (p->w set) for kernel set kr at `level` (bb__alloc aborts
+   when memory runs out). */
+void bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr);
 void bb__plan_release(bb_gemm_plan *p);
 /* bb_gemm_u8 over a built plan (scratch allocated per call). */
 void bb__gemm_u8_planned_simd(const bb_gemm_plan *p, const uint8_t *x, size_t n, size_t ldx,
