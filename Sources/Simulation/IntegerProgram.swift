@@ -1,5 +1,6 @@
 import CKernels
 import Quantizers
+import TensorMath
 
 /// A quantized model as an integer program: every tensor the integer engine holds is a
 /// per-image array of 8-bit codes with one per-tensor `AffineParameters` (unsigned codes,
@@ -155,46 +156,19 @@ public struct IntegerProgram: Sendable {
     /// Strided slice of a row-major array of `shape`.
     public static func slice(_ x: UnsafePointer<UInt8>, shape: [Int], starts: [Int], steps: [Int], outShape: [Int],
                              out: UnsafeMutablePointer<UInt8>) {
-        let rank = shape.count
-        guard rank > 0 else { out[0] = x[0]; return }
-        var inStrides = [Int](repeating: 1, count: rank)
-        for d in stride(from: rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }
-        // one output row (the last axis) at a time: a copy when its step is 1
-        let inner = outShape[rank - 1], step = steps[rank - 1]
-        guard inner > 0 else { return }
-        let rows = outShape.reduce(1, *) / inner
-        var idx = [Int](repeating: 0, count: rank - 1)
-        for r in 0..<rows {
-            var src = starts[rank - 1]
-            for d in 0..<(rank - 1) { src += (starts[d] + idx[d] * steps[d]) * inStrides[d] }
-            let o = out + r * inner
-            if step == 1 { o.update(from: x + src, count: inner) } else { for j in 0..<inner { o[j] = x[src + j * step] } }
-            var d = rank - 2
-            while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
-        }
+        let inStrides = Tensor.strides(shape)
+        var base = 0
+        for d in 0..<shape.count { base += starts[d] * inStrides[d] }
+        StridedCopy.gather(from: x, base: base, sourceStrides: (0..<shape.count).map { inStrides[$0] * steps[$0] },
+                           outShape: outShape, into: out)
     }
 
-    /// Constant padding of a row-major array of `shape` with `value`.
+    /// Constant padding of a row-major array of `shape` with `value` (`pads`: the begin pad of
+    /// each axis first).
     public static func pad(_ x: UnsafePointer<UInt8>, shape: [Int], pads: [Int], value: UInt8, outShape: [Int],
                            out: UnsafeMutablePointer<UInt8>) {
-        let rank = shape.count
-        let total = outShape.reduce(1, *)
-        out.update(repeating: value, count: total)
-        guard rank > 0 else { if total > 0 { out[0] = x[0] }; return }
-        var outStrides = [Int](repeating: 1, count: rank)
-        for d in stride(from: rank - 2, through: 0, by: -1) { outStrides[d] = outStrides[d + 1] * outShape[d + 1] }
-        // one input row (the last axis) at a time, copied into place
-        let inner = shape[rank - 1]
-        guard inner > 0 else { return }
-        let rows = shape.reduce(1, *) / inner
-        var idx = [Int](repeating: 0, count: rank - 1)
-        for r in 0..<rows {
-            var dst = pads[rank - 1]
-            for d in 0..<(rank - 1) { dst += (idx[d] + pads[d]) * outStrides[d] }
-            (out + dst).update(from: x + r * inner, count: inner)
-            var d = rank - 2
-            while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
-        }
+        out.update(repeating: value, count: outShape.reduce(1, *))
+        StridedCopy.scatterRows(from: x, shape: shape, offsets: Array(pads[0..<shape.count]), outShape: outShape, into: out)
     }
 
     /// max(code, zeroPoint).

@@ -25,38 +25,14 @@ extension Tensor {
         return gather(outShape: outShape, sourceStrides: src, base: base)
     }
 
-    /// Copies elements addressed by `base + Σ idx[d]·sourceStrides[d]` into a new tensor.
-    /// Rows (the last axis) are split over threads for large outputs (a strided slice feeds
-    /// every ResNet option-A shortcut); it is a copy, so the split cannot change a value.
+    /// Copies elements addressed by `base + Σ idx[d]·sourceStrides[d]` into a new tensor
+    /// (`StridedCopy.gather`: row by row, split over threads for large outputs).
     private func gather(outShape: [Int], sourceStrides: [Int], base: Int) -> Tensor {
         var out = Tensor(uninitialized: outShape)
-        let total = out.count
-        if total == 0 { return out }
-        let r = outShape.count
-        if r == 0 { out.data[0] = data[base]; return out }
-        let inner = outShape[r - 1], innerStride = sourceStrides[r - 1]
-        let rows = total / inner
         data.withUnsafeBufferPointer { s in
             out.data.withUnsafeMutableBufferPointer { o in
-                let src = s.baseAddress!, dst = o.baseAddress!
-                Parallel.forRanges(rows, minChunk: max(1, Parallel.elementwiseGrain / inner)) { range in
-                    // The multi-index of the range's first row (axes 0..<r-1, last fastest).
-                    var idx = [Int](repeating: 0, count: r)
-                    var rest = range.lowerBound
-                    for d in stride(from: r - 2, through: 0, by: -1) { idx[d] = rest % outShape[d]; rest /= outShape[d] }
-                    for row in range {
-                        var off = base
-                        for d in 0..<(r - 1) { off += idx[d] * sourceStrides[d] }
-                        let pos = row * inner
-                        if innerStride == 1 {
-                            (dst + pos).update(from: src + off, count: inner)
-                        } else {
-                            for j in 0..<inner { dst[pos + j] = src[off + j * innerStride] }
-                        }
-                        var d = r - 2
-                        while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
-                    }
-                }
+                guard let src = s.baseAddress, let dst = o.baseAddress else { return }
+                StridedCopy.gather(from: src, base: base, sourceStrides: sourceStrides, outShape: outShape, into: dst)
             }
         }
         return out
@@ -75,19 +51,10 @@ extension Tensor {
         if mode == .constant && r > 0 && pads.allSatisfy({ $0 >= 0 }) {
             // Constant padding only moves whole innermost rows: one copy per input row
             // (ResNet's option-A shortcut pads channels of every image this way).
-            let rowLength = shape[r - 1], rows = count / Swift.max(1, rowLength)
-            if rowLength == 0 || rows == 0 { return out }
-            let outStrides = Tensor.strides(outShape)
             data.withUnsafeBufferPointer { s in
                 out.data.withUnsafeMutableBufferPointer { o in
-                    var idx = [Int](repeating: 0, count: r - 1)
-                    for row in 0..<rows {
-                        var off = pads[r - 1]
-                        for d in 0..<(r - 1) { off += (idx[d] + pads[d]) * outStrides[d] }
-                        (o.baseAddress! + off).update(from: s.baseAddress! + row * rowLength, count: rowLength)
-                        var d = r - 2
-                        while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
-                    }
+                    guard let src = s.baseAddress, let dst = o.baseAddress else { return }
+                    StridedCopy.scatterRows(from: src, shape: shape, offsets: Array(pads[0..<r]), outShape: outShape, into: dst)
                 }
             }
             return out
