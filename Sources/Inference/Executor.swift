@@ -133,7 +133,7 @@ public final class Executor {
         var values = state
         let end = through.map { $0 + 1 } ?? steps.count
         var none: [Int: State] = [:]
-        try execute(&values, from: from, to: end, hooks: hooks, capture: [], captured: &none)
+        try execute(&values, from: from, to: end, hooks: hooks, capture: [], captured: &none, unfused: through)
         let s = through.map { steps[$0].output } ?? outputSlot
         guard let out = values[s] else { throw ExecutionError(node: graph.name, "output was not computed") }
         return out
@@ -149,8 +149,12 @@ public final class Executor {
         return values
     }
 
+    /// Runs steps `from..<to`. A step whose output a hook sees or replaces, and step `unfused`,
+    /// run without their fused activation, which follows the hooks: the hooks and `through`
+    /// see the node's own output, as in a graph compiled without fusion (ReLU and Clip are
+    /// exact, so the values after them are the same either way).
     private func execute(_ values: inout State, from: Int, to: Int, hooks: ExecutionHooks?,
-                         capture: Set<Int>, captured: inout [Int: State]) throws {
+                         capture: Set<Int>, captured: inout [Int: State], unfused: Int? = nil) throws {
         for index in from..<to {
             let step = steps[index]
             if capture.contains(index) { captured[index] = values }
@@ -167,12 +171,19 @@ public final class Executor {
             let t0 = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             // Inputs read for the last time leave `values` now, so in-place kernels own them.
             for r in step.release { values[r] = nil }
-            var y = try Kernels.apply(node, &args, fused: step.fused, opset: graph.opset)
+            let seesOutput = hooked && (hooks!.observeOutput != nil || hooks!.transformOutput != nil)
+            let late = step.fused != .none && (seesOutput || index == unfused) ? step.fused : .none
+            var y = try Kernels.apply(node, &args, fused: late == .none ? step.fused : .none, opset: graph.opset)
             if let p = profiler { p.record(node.op.onnxType, DispatchTime.now().uptimeNanoseconds - t0) }
             if hooked, let h = hooks {
                 h.observeOutput?(step.node, y)
                 if let t = h.transformOutput { y = t(step.node, y) }
             }
+            if index == unfused {
+                values[step.output] = y
+                return
+            }
+            if late != .none { y = Kernels.activate(y, late) }
             values[step.output] = y
         }
     }

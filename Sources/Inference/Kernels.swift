@@ -15,6 +15,14 @@ enum Kernels {
         return out
     }
 
+    /// `f` applied in place to `y` (split over threads): a fused activation run after the
+    /// executor's hooks saw the node's output.
+    static func activate(_ y: Tensor, _ f: FusedActivation) -> Tensor {
+        var out = y
+        out.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { f.apply($0 + $1.lowerBound, $1.count) } }
+        return out
+    }
+
     /// Runs `body(base, range)` over ranges of `p` split over threads for large tensors
     /// (elementwise, so the split cannot change a value); `body` handles a whole range, so the
     /// per-value operation is inlined there rather than called through a closure per value.

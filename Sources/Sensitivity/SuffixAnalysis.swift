@@ -44,7 +44,7 @@ public struct SuffixSensitivity {
     }
 
     func prepare(_ layers: [QuantizableLayer], _ candidates: [QuantizerSpec]) throws -> Prepared {
-        let exec = try Executor(graph: simulator.graph, fuseActivations: false)
+        let exec = try Executor(graph: simulator.graph)
         var steps: [Int] = [], slots: [Int] = [], conv: [Bool] = []
         for l in layers {
             guard let s = exec.step(ofNode: l.node), let w = exec.slot(of: l.weightName) else {

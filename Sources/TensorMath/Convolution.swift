@@ -168,7 +168,7 @@ public enum Convolution {
 
     /// Winograd F(2×2, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
     /// over threads, or, for a batch smaller than the thread count, each image's input
-    /// channels, 16 transform-domain GEMMs and output tile rows are (every split gives the
+    /// channels, 36 transform-domain GEMMs and output tile rows are (every split gives the
     /// same bits).
     static func winograd(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
                          outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor? {
@@ -205,13 +205,13 @@ public enum Convolution {
                         let v = buf + scratch.xp, m = v + scratch.v
                         for img in range {
                             bb_convw_input(&s, x + img * inPlane, buf, v, 0, Int32(cin))
-                            bb_convw_gemm(&s, v, packed, m, 0, 16)
+                            bb_convw_gemm(&s, v, packed, m, 0, Int32(BB_CONVW_XI))
                             bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane, 0, rows)
                         }
                     }
                 } else {
                     // Fewer images than threads: each phase of an image is split instead (input
-                    // channels, then the 16 GEMMs, then output tile rows); the weight transform
+                    // channels, then the 36 GEMMs, then output tile rows); the weight transform
                     // shares the first image's input dispatch, as both split channels.
                     let buf = allocate()
                     defer { buf.deallocate() }
@@ -222,7 +222,7 @@ public enum Convolution {
                             if img == 0 { pack(r) }
                             bb_convw_input(&s, x + img * inPlane, buf, v, Int32(r.lowerBound), Int32(r.upperBound))
                         }
-                        Parallel.forRanges(16) { r in
+                        Parallel.forRanges(Int(BB_CONVW_XI)) { r in
                             var s = s
                             bb_convw_gemm(&s, v, packed, m, Int32(r.lowerBound), Int32(r.upperBound))
                         }

@@ -112,6 +112,31 @@ final class SuffixSensitivityTests: XCTestCase {
         XCTAssertEqual(out, full)
         for k in 0..<exec.stepCount { XCTAssertEqual(try exec.resume(from: k, state: states[k]!), full) }
     }
+
+    /// With fused activations (as the sensitivity analysis runs), a step whose output a hook
+    /// sees or replaces, and the `through` step of `resume`, still expose the convolution's own
+    /// (pre-ReLU) output, and the logits equal those of an unfused executor with the same hook
+    /// (the hook shifts values across zero, so a ReLU applied before it would show).
+    func testFusedExecutorHooksAndThroughSeePreActivationOutputs() throws {
+        let (sim, _) = try Tiny.tinySimulator(images: 5)
+        let fused = try Executor(graph: sim.graph), plain = try Executor(graph: sim.graph, fuseActivations: false)
+        XCTAssertLessThan(fused.stepCount, plain.stepCount, "the tiny ResNet has fusable activations")
+        let convs = sim.graph.nodes.indices.filter { if case .conv = sim.graph.nodes[$0].op { return true }; return false }
+        XCTAssertFalse(convs.isEmpty)
+        var seen: [Int: Tensor] = [:]
+        _ = try plain.run(sim.calibration, hooks: ExecutionHooks(observeOutput: { n, y in seen[n] = y }))
+        let (_, states) = try fused.run(sim.calibration, capturingBefore: Set(convs.compactMap { fused.step(ofNode: $0) }))
+        for n in convs {
+            let k = try XCTUnwrap(fused.step(ofNode: n))
+            let y = try fused.resume(from: k, state: states[k]!, through: k)
+            XCTAssertEqual(y, seen[n], "node \(n)")
+            XCTAssertTrue(y.data.contains { $0 < 0 }, "node \(n) has negative pre-activation outputs")
+            let shift = ExecutionHooks(transformOutput: { m, t in m == n ? Tensor(shape: t.shape, data: t.data.map { 0.5 * $0 - 0.05 }) : t },
+                                       nodes: [n])
+            XCTAssertEqual(try fused.resume(from: k, state: states[k]!, hooks: shift), try plain.run(sim.calibration, hooks: shift),
+                           "node \(n)")
+        }
+    }
 }
 
 final class HessianSensitivityTests: XCTestCase {

@@ -48,8 +48,8 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
-    /// Winograd F(2×2, 3×3) against the reference on 3×3 stride-1 shapes (odd output sizes:
-    /// partial 2×2 tiles; tile counts not a multiple of 6; asymmetric pads; cout not a multiple
+    /// Winograd F(4×4, 3×3) against the reference on 3×3 stride-1 shapes (odd output sizes:
+    /// partial 4×4 tiles; tile counts not a multiple of 6; asymmetric pads; cout not a multiple
     /// of 16), both kernels; shapes it does not cover fall back to the direct kernel.
     func testWinogradMatchesTheReference() {
         var rng = ConvolutionTests.LCG(s: 31)
@@ -78,14 +78,19 @@ final class DirectConvolutionTests: XCTestCase {
 
     /// The AVX2 kernels against the portable ones, bit for bit: the portable code defines the
     /// semantics (one fused multiply-add per tap or input channel, in order; the Winograd
-    /// transforms' additions in the written order), and the SIMD paths (8- and 4-tile input
-    /// steps, 8x8 output transposes, 16 x 6 GEMM tiles) must not change a single bit.
+    /// transforms' operations in the written order), and the SIMD paths (8- and 4-tile and
+    /// gathered input steps, 8x8 output transposes, 16 x 6 and 16 x 4 GEMM tiles) must not
+    /// change a single bit.
     func testSIMDKernelsAreBitExactAgainstThePortableOnes() throws {
         bb_convf_set_simd(1)
         guard bb_convf_simd_available() != 0 else { throw XCTSkip("no AVX2+FMA on this CPU") }
         var rng = ConvolutionTests.LCG(s: 77)
         let pad1 = Conv2DGeometry(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-        let extra: [Case] = [(2, 4, 9, 25, 27, pad1), (1, 16, 16, 32, 32, pad1), (2, 5, 20, 9, 7, pad1)]
+        // Winograd F(4×4, 3×3) paths: 7 tiles wide (a 4-tile input step + single tiles, 3 output
+        // groups + a scalar tile), 8 and 16 wide (8-tile steps), 2 wide (gathered input; 8×8: one
+        // output group, 4-tile GEMM groups, cout past a 16-channel block; 9×7: scalar output).
+        let extra: [Case] = [(2, 4, 9, 25, 27, pad1), (1, 16, 16, 32, 32, pad1), (1, 3, 8, 20, 64, pad1),
+                             (2, 24, 40, 8, 8, pad1), (2, 5, 20, 9, 7, pad1)]
         for c in cases + extra {
             let x = random([c.n, c.cin, c.h, c.w], &rng)
             let w = random([c.cout, c.cin, c.g.kernelH, c.g.kernelW], &rng)

@@ -54,23 +54,29 @@ void bb_convf_pad_input(const bb_convf_shape *s, const float *x, float *xp);
 void bb_convf_run(const bb_convf_shape *s, const float *xp, const float *packed, const int *offsets,
                   const float *bias, int act, float lo, float hi, float *y, int tile0, int tile1);
 
-/* ---- Winograd F(2x2, 3x3) for 3x3, stride-1, undilated convolutions ----------------------
- * 16 multiplies per 2x2 outputs and input channel instead of 36 (2.25x fewer). Per image:
+/* ---- Winograd F(4x4, 3x3) for 3x3, stride-1, undilated convolutions ----------------------
+ * 36 multiplies per 4x4 outputs and input channel instead of 144 (4x fewer; F(2x2, 3x3), used
+ * before, saved 2.25x and needed 16 transformed values per 4 outputs instead of 36 per 16).
+ * Matrices of Lavin & Gray (2016), points 0, +-1, +-2, inf. Per image:
  *   weights: U = G g G^T per (k, c), packed [xi][k/16][c][16] (once per call);
- *   input:  the image zero-padded to (2*th+2) x (2*tw+2), every 4x4 tile (step 2) transformed,
- *           V = B^T d B, stored [xi][c][tile] (xi = 0..15, th x tw tiles in NCHW order; the xi
+ *   input:  the image zero-padded to (4*th+2) x (4*tw+4), every 6x6 window (step 4) transformed,
+ *           V = B^T d B, stored [xi][c][tile] (xi = 0..35, th x tw tiles in NCHW order; the xi
  *           planes are 32 floats further apart than their size, against cache-set aliasing);
  *   gemm:   for each xi, M[tile][xi][k] = sum_c U[xi][k][c] V[xi][c][tile] with the same
- *           16-channel x 6-tile register blocking as the direct kernel;
- *   output: Y = A^T m A (2x2 per tile) + bias, then the activation, into the NCHW output.
- * AVX2 paths: the weight transform 8 output channels at a time (gathered), the input transform
- * 8 (then 4) tiles of a tile row at a time (even/odd de-interleaved loads), the output
- * transform 4 tiles x 8 channels at a time (8x8 transposes into rows of 8 pixels).
- * Rounding: the transforms' additions (and the weight transform's halvings) in the order
- * written in winograd.c, one FMA per input channel in c order inside the GEMM, then + bias;
+ *           16-channel x 6-tile register blocking as the direct kernel (4 tiles for the last
+ *           group when it has at most 4: an 8x8 output is 2x2 tiles);
+ *   output: Y = A^T m A (4x4 per tile) + bias, then the activation, into the NCHW output.
+ * AVX2 paths: the weight transform 8 output channels at a time (gathered); the input transform
+ * 8 (then 4) tiles of a tile row at a time (16-byte loads, in-lane 4x4 transposes), or, for
+ * images less than 4 tiles wide, 8 consecutive tiles of V gathered; the output transform
+ * 2 tiles x 8 channels at a time (8x8 transposes into rows of 8 pixels).
+ * Rounding: the transforms' multiplications and additions in the order written in winograd.c
+ * (no contraction into FMAs), one FMA per input channel in c order inside the GEMM, then + bias;
  * the portable code does exactly the same operations, so both paths give the same bits
- * (tested). Results differ from the direct kernel by float rounding (tests bound it); each
- * image's result does not depend on the batch or the thread split. */
+ * (tested). Results differ from the direct kernel by float rounding (the larger interpolation
+ * points cost about one decimal digit against F(2x2, 3x3); tests bound it); each image's
+ * result does not depend on the batch or the thread split. */
+enum { BB_CONVW_XI = 36 }; /* transform-domain planes (6 x 6) */
 int bb_convw_applies(const bb_convf_shape *s);
 size_t bb_convw_packed_floats(const bb_convf_shape *s);
 size_t bb_convw_padded_floats(const bb_convf_shape *s);
