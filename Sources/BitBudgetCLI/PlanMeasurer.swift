@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Inference
 import Quantizers
+import Sensitivity
 import Simulation
 
 /// Turns allocation choices into quantization plans and measures them (statistics correction
@@ -19,6 +20,9 @@ final class PlanMeasurer {
     let batch: Int
     private var cache: [Split: [[Int]: EvaluationResult]] = [:]
     private var floatResults: [Split: EvaluationResult] = [:]
+    /// Validation only: the float model's logits, and each measured plan's mean KL(float ‖ plan).
+    private var floatLogits: [Float]?
+    private var divergences: [[Int]: Double] = [:]
 
     init(setup: SimulationSetup, model: String, layers: [QuantizableLayer], specs: [[QuantizerSpec?]], act: Int?, batch: Int) {
         self.setup = setup; self.model = model; self.layers = layers; self.specs = specs; self.act = act; self.batch = batch
@@ -57,8 +61,15 @@ final class PlanMeasurer {
     func float(_ split: Split) throws -> EvaluationResult {
         if let r = floatResults[split] { return r }
         guard let data = dataset(split) else { throw CLIError("no validation split (--val 0)") }
-        let r = try Evaluator(batchSize: batch, normalization: setup.normalization, progress: Progress(label: "float").update)
-            .evaluate(try Executor(graph: setup.graph), on: data)
+        let evaluator = Evaluator(batchSize: batch, normalization: setup.normalization, progress: Progress(label: "float").update)
+        let r: EvaluationResult
+        if split == .validation {
+            let logits = try evaluator.logits(try Executor(graph: setup.graph), on: data)
+            floatLogits = logits.data
+            r = EvaluationResult.score(logits: logits.data, classes: logits.shape[1], labels: data.labels(0..<data.count))
+        } else {
+            r = try evaluator.evaluate(try Executor(graph: setup.graph), on: data)
+        }
         floatResults[split] = r
         return r
     }
@@ -67,10 +78,27 @@ final class PlanMeasurer {
         if let r = cache[split]?[choices] { return r }
         guard let data = dataset(split) else { throw CLIError("no validation split (--val 0)") }
         let q = try setup.simulator.prepare(plan(choices))
-        let r = try q.evaluate(on: data, normalization: setup.normalization, batchSize: batch,
-                               progress: Progress(label: split == .validation ? "validation" : "evaluate").update)
+        let progress = Progress(label: split == .validation ? "validation" : "evaluate").update
+        let r: EvaluationResult
+        if split == .validation {
+            // Validation keeps the logits: the mean KL(float ‖ plan) is what --refine compares.
+            _ = try float(.validation)
+            let (exec, hooks) = try q.executor()
+            let logits = try Evaluator(batchSize: batch, normalization: setup.normalization, progress: progress).logits(exec, on: data, hooks: hooks)
+            let labels = data.labels(0..<data.count)
+            r = EvaluationResult.score(logits: logits.data, classes: logits.shape[1], labels: labels)
+            divergences[choices] = SensitivityMetric.score(.kl, logits: logits.data, reference: floatLogits!, classes: logits.shape[1], labels: labels)
+        } else {
+            r = try q.evaluate(on: data, normalization: setup.normalization, batchSize: batch, progress: progress)
+        }
         cache[split, default: [:]][choices] = r
         return r
+    }
+
+    /// Mean KL(float ‖ plan) of the softmax outputs on the validation split (measured once).
+    func divergence(_ choices: [Int]) throws -> Double {
+        if divergences[choices] == nil { _ = try measure(choices, on: .validation) }
+        return divergences[choices]!
     }
 
     func measured(_ choices: [Int], on split: Split) -> EvaluationResult? { cache[split]?[choices] }

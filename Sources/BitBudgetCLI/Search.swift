@@ -37,7 +37,7 @@ struct Search: ParsableCommand {
     @Option(help: "Validation images: held-out training images (seeded, disjoint from the calibration images) for --max-drop and --refine; 0 = none.")
     var val: Int = 1000
 
-    @Option(help: "Refine at a budget: measure the allocator's plan, up to N−1 cheaper frontier points, the uniform baseline that fits and the best plan between the two uniform widths around the budget on the validation split; keep the lowest validation loss; 0 = off.")
+    @Option(help: "Refine at a budget: measure the allocator's plan, up to N−1 cheaper frontier points, the uniform baseline that fits and the best plan between the two uniform widths around the budget on the validation split; keep the one whose outputs stay closest to the float model's (lowest mean KL); 0 = off.")
     var refine: Int = 4
 
     @Option(help: "Frontier plans (spread along the allocator frontier) plus the uniform baselines to measure on the evaluation split for frontier.csv/frontier.svg; 0 = skip.")

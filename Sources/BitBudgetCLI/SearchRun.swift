@@ -169,10 +169,12 @@ final class SearchContext {
     /// `--refine`: the allocator's plan, up to `refine − 1` cheaper frontier points (each ≥ 2% of the
     /// budget below the last), the largest uniform baseline that fits and the best plan between the
     /// two uniform baselines around the budget (`BracketAllocation`), measured on the validation
-    /// split; the lowest validation loss wins (ties: higher top-1, then the allocator's plan / the
-    /// earlier candidate). Loss, not top-1: the validation images are training images on which the
-    /// float model is ≈ 99.7% right, so top-1 separates candidates by a handful of images while the
-    /// loss still sees every image's margin.
+    /// split; the lowest mean KL(float ‖ plan) of the softmax outputs wins (ties: higher top-1,
+    /// then the allocator's plan / the earlier candidate). Not top-1 and not the loss: the
+    /// validation images are training images on which the float model is ≈ 99.7% right, so top-1
+    /// separates candidates by a handful of images and the cross-entropy is dominated by the few
+    /// it gets wrong, while the KL sees how far every image's output moved from the float model's
+    /// — the quantity the sensitivity analysis adds up per layer, here measured for the whole plan.
     func refineChoice(_ allocation: Allocation, budgetValue: Double, costs: [Double], rows: inout [SearchReport.Row]) throws -> Allocation {
         let m = measurer
         var list: [(label: String, allocation: Allocation)] = [("\(allocatorName) plan", allocation)]
@@ -196,19 +198,20 @@ final class SearchContext {
         let floatVal = try m.float(.validation)
         print("refine: \(list.count) plans that fit, measured on \(m.setup.validation!.count) validation images (float \(String(format: "%.2f", floatVal.top1 * 100))%)")
         var best = 0
-        var results: [EvaluationResult] = []
+        var results: [EvaluationResult] = [], kl: [Double] = []
         for (k, c) in list.enumerated() {
             let r = try m.measure(c.allocation.choices, on: .validation)
             results.append(r)
-            if r.lossSum < results[best].lossSum - 1e-9 || (abs(r.lossSum - results[best].lossSum) <= 1e-9 && r.top1Correct > results[best].top1Correct) { best = k }
+            kl.append(try m.divergence(c.allocation.choices))
+            if kl[k] < kl[best] - 1e-12 || (abs(kl[k] - kl[best]) <= 1e-12 && r.top1Correct > results[best].top1Correct) { best = k }
             if !frontier.contains(where: { $0.choices == c.allocation.choices }) && !c.label.hasPrefix("uniform") {
                 rows.append(.init(kind: .candidate, label: c.label, choices: c.allocation.choices, predictedScore: c.allocation.totalScore))
             }
         }
-        print(Table.render(header: ["candidate", "avg bits", "bytes", "predicted score", "val top-1", "val loss", ""], rows: list.enumerated().map { k, c in
+        print(Table.render(header: ["candidate", "avg bits", "bytes", "predicted score", "val top-1", "val loss", "val KL", ""], rows: list.enumerated().map { k, c in
             [c.label, String(format: "%.3f", m.averageBits(c.allocation.choices)), String(m.packedBytes(c.allocation.choices)),
              String(format: "%.4f", c.allocation.totalScore), String(format: "%.2f%%", results[k].top1 * 100),
-             String(format: "%.4f", results[k].meanLoss), k == best ? "chosen" : ""]
+             String(format: "%.4f", results[k].meanLoss), String(format: "%.5f", kl[k]), k == best ? "chosen" : ""]
         }))
         return list[best].allocation
     }

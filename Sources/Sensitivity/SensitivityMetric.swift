@@ -12,7 +12,7 @@ public enum SensitivityMetric: String, CaseIterable, Sendable {
     case hessian
 
     /// Score of `logits` [N, K] against the float model's `reference` logits and `labels`.
-    static func score(_ metric: SensitivityMetric, logits: [Float], reference: [Float], classes k: Int, labels: [Int32]) -> Double {
+    public static func score(_ metric: SensitivityMetric, logits: [Float], reference: [Float], classes k: Int, labels: [Int32]) -> Double {
         let n = logits.count / k
         var total = 0.0
         accumulate(metric, logits: logits, reference: reference, classes: k, labels: labels, firstLabel: 0, into: &total)

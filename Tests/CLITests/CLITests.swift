@@ -116,6 +116,18 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(frontier.filter { $0.hasPrefix("frontier,") && $0.split(separator: ",", omittingEmptySubsequences: false)[8] == "20" }.count, 2)
         XCTAssertTrue(s.out.contains("refine: "), s.out)
         XCTAssertTrue(s.out.contains("validation: 32 training images"), s.out)
+        // The refine table: the chosen candidate has the lowest measured KL(float ‖ plan).
+        let lines = s.out.split(separator: "\n").map(String.init)
+        let head = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("candidate ") && $0.contains("val KL") }, s.out)
+        let table = lines[(head + 2)...].prefix { !$0.hasPrefix("layer ") }
+        let kl = table.map { row -> (Double, Bool) in
+            let cells = row.split(separator: " ").map(String.init)
+            let chosen = cells.last == "chosen"
+            return (Double(cells[cells.count - (chosen ? 2 : 1)]) ?? .nan, chosen)
+        }
+        XCTAssertGreaterThanOrEqual(kl.count, 2, s.out)
+        XCTAssertEqual(kl.filter(\.1).count, 1, s.out)
+        XCTAssertEqual(kl.first(where: \.1)?.0, kl.map(\.0).min(), s.out)
         XCTAssertTrue(s.out.split(separator: "\n").last?.hasPrefix("top-1: ") ?? false, s.out)
         // This model has ops the integer engine lacks: a one-line note, recorded in engine.json, no failure.
         XCTAssertTrue(s.out.contains("engine: skipped"), s.out)
