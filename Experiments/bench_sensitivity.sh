@@ -4,11 +4,13 @@
 # path (--exact-reference) vs the float-prefix reuse path, plus the largest |Δ|/|score| between
 # their sensitivity.csv files. Writes results/bench_sensitivity.txt.
 #   CALIB=1000 (new path)  EXACT_CALIB=1000 (old path; 0 skips it)  CHUNK=128  METRIC=kl
+#   REPEAT=1 (runs of the new path at CALIB, one after another: the spread between runs of the
+#   same binary on this VM is ±10%, so one number alone says little)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 M="$SHARED/models/resnet20_cifar10.onnx"
-CALIB=${CALIB:-1000}; EXACT_CALIB=${EXACT_CALIB:-$CALIB}; CHUNK=${CHUNK:-128}; METRIC=${METRIC:-kl}
+CALIB=${CALIB:-1000}; EXACT_CALIB=${EXACT_CALIB:-$CALIB}; CHUNK=${CHUNK:-128}; METRIC=${METRIC:-kl}; REPEAT=${REPEAT:-1}
 nice swift build -c release --product bitbudget >/dev/null
 BIN=.build/release/bitbudget
 tmp=$(mktemp -d)
@@ -23,8 +25,8 @@ run() {  # label calib extra-args...
   "${cmd[@]}" | grep -E "^(sensitivity|top-1)"
 }
 {
-  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK METRIC=$METRIC ($(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
-  run new "$CALIB"
+  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK METRIC=$METRIC REPEAT=$REPEAT ($(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  for ((k = 1; k <= REPEAT; k++)); do run new "$CALIB"; done
   if [ "$EXACT_CALIB" != 0 ]; then
     [ "$EXACT_CALIB" != "$CALIB" ] && run new "$EXACT_CALIB"
     run exact "$EXACT_CALIB" --exact-reference

@@ -28,11 +28,10 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
     case im2colGEMM
     /// The packed direct kernel of `CFloatConv` (portable C where AVX2 is missing).
     case direct
-    /// Winograd F(2×2, 3×3) of `CFloatConv` where it applies (3×3, stride 1, no dilation,
-    /// groups = 1), else `direct`: 16 multiplies per 2×2 outputs and input channel instead of
-    /// 36. With AVX2 transforms it is `.automatic`'s choice for those convolutions: the
-    /// 1000-image ResNet-20 sensitivity analysis took 43.2 s against 59.8 s with `direct`
-    /// (same build, `BITBUDGET_CONV=direct`).
+    /// Winograd F(4×4, 3×3) of `CFloatConv` where it applies (3×3, stride 1, no dilation,
+    /// groups = 1), else `direct`: 36 multiplies per 4×4 outputs and input channel instead of
+    /// 144. With AVX2 transforms it is `.automatic`'s choice for those convolutions (timings
+    /// against F(2×2, 3×3) and `direct`: the repository README, FP32 section).
     case winograd
 }
 
@@ -45,8 +44,8 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
 /// Why not only im2col: CIFAR-style CNNs have 16–64 output channels, so sgemm's M is tiny and
 /// im2col's column matrix (written, then re-packed by OpenBLAS) costs more than the
 /// multiply-adds; the direct kernel reads the padded image in place and measured ≈ 2× faster
-/// on ResNet-20 (`Experiments/bench_fp32.sh`), and Winograd F(2×2, 3×3) cuts the 3×3
-/// stride-1 convolutions' multiplies by 2.25× on top. Every algorithm gives each image a
+/// on ResNet-20 (`Experiments/bench_fp32.sh`), and Winograd F(4×4, 3×3) cuts the 3×3
+/// stride-1 convolutions' multiplies by 4× on top. Every algorithm gives each image a
 /// result that does not depend on the batch or the thread count. Training keeps
 /// `im2colGEMM`, so the committed models it trained are reproduced bit for bit.
 public enum Convolution {
@@ -166,7 +165,7 @@ public enum Convolution {
         }
     }()
 
-    /// Winograd F(2×2, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
+    /// Winograd F(4×4, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
     /// over threads, or, for a batch smaller than the thread count, each image's input
     /// channels, 36 transform-domain GEMMs and output tile rows are (every split gives the
     /// same bits).
