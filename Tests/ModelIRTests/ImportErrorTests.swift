@@ -34,7 +34,7 @@ final class ImportErrorTests: XCTestCase {
     func testMissingAndEmptyFiles() throws {
         XCTAssertTrue(message("/nonexistent/model.onnx")?.contains("no such file") ?? false)
         let empty = NSTemporaryDirectory() + "bitbudget-empty-\(getpid()).onnx"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: empty) }
         XCTAssertTrue(message(empty)?.contains("empty file") ?? false)
     }

@@ -12,7 +12,7 @@ final class PlanTests: XCTestCase {
 
     func tmp(_ name: String, _ text: String) -> String {
         let p = NSTemporaryDirectory() + "bitbudget-\(getpid())-\(name)"
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)))
         return p
     }
 
