@@ -64,14 +64,19 @@ final class PlanMeasurer {
         let evaluator = Evaluator(batchSize: batch, normalization: setup.normalization, progress: Progress(label: "float").update)
         let r: EvaluationResult
         if split == .validation {
-            let logits = try evaluator.logits(try Executor(graph: setup.graph), on: data)
-            floatLogits = logits.data
-            r = EvaluationResult.score(logits: logits.data, classes: logits.shape[1], labels: data.labels(0..<data.count))
+            (r, floatLogits) = try scored(evaluator, try Executor(graph: setup.graph), hooks: nil, data)
         } else {
             r = try evaluator.evaluate(try Executor(graph: setup.graph), on: data)
         }
         floatResults[split] = r
         return r
+    }
+
+    /// Top-1 / loss of `exec` on `data` and its logits (validation keeps them for the KL).
+    private func scored(_ evaluator: Evaluator, _ exec: Executor, hooks: ExecutionHooks?, _ data: ImageDataset) throws
+        -> (EvaluationResult, [Float]) {
+        let logits = try evaluator.logits(exec, on: data, hooks: hooks)
+        return (EvaluationResult.score(logits: logits.data, classes: logits.shape[1], labels: data.labels(0..<data.count)), logits.data)
     }
 
     func measure(_ choices: [Int], on split: Split) throws -> EvaluationResult {
@@ -84,10 +89,10 @@ final class PlanMeasurer {
             // Validation keeps the logits: the mean KL(float ‖ plan) is what --refine compares.
             _ = try float(.validation)
             let (exec, hooks) = try q.executor()
-            let logits = try Evaluator(batchSize: batch, normalization: setup.normalization, progress: progress).logits(exec, on: data, hooks: hooks)
-            let labels = data.labels(0..<data.count)
-            r = EvaluationResult.score(logits: logits.data, classes: logits.shape[1], labels: labels)
-            divergences[choices] = SensitivityMetric.score(.kl, logits: logits.data, reference: floatLogits!, classes: logits.shape[1], labels: labels)
+            let logits: [Float]
+            (r, logits) = try scored(Evaluator(batchSize: batch, normalization: setup.normalization, progress: progress), exec, hooks: hooks, data)
+            divergences[choices] = SensitivityMetric.score(.kl, logits: logits, reference: floatLogits!, classes: logits.count / max(1, data.count),
+                                                           labels: data.labels(0..<data.count))
         } else {
             r = try q.evaluate(on: data, normalization: setup.normalization, batchSize: batch, progress: progress)
         }

@@ -149,10 +149,11 @@ public final class Executor {
         return values
     }
 
-    /// Runs steps `from..<to`. A step whose output a hook sees or replaces, and step `unfused`,
-    /// run without their fused activation, which follows the hooks: the hooks and `through`
-    /// see the node's own output, as in a graph compiled without fusion (ReLU and Clip are
-    /// exact, so the values after them are the same either way).
+    /// Runs steps `from..<to`. A step whose output a hook sees or replaces runs without its
+    /// fused activation, which follows the hooks, and step `unfused` (the last one, `resume`'s
+    /// `through`) without it at all: the hooks and `through` see the node's own output, as in a
+    /// graph compiled without fusion (ReLU and Clip are exact, so the values after them are the
+    /// same either way).
     private func execute(_ values: inout State, from: Int, to: Int, hooks: ExecutionHooks?,
                          capture: Set<Int>, captured: inout [Int: State], unfused: Int? = nil) throws {
         for index in from..<to {
@@ -172,18 +173,14 @@ public final class Executor {
             // Inputs read for the last time leave `values` now, so in-place kernels own them.
             for r in step.release { values[r] = nil }
             let seesOutput = hooked && (hooks!.observeOutput != nil || hooks!.transformOutput != nil)
-            let late = step.fused != .none && (seesOutput || index == unfused) ? step.fused : .none
-            var y = try Kernels.apply(node, &args, fused: late == .none ? step.fused : .none, opset: graph.opset)
+            let deferred = seesOutput || index == unfused
+            var y = try Kernels.apply(node, &args, fused: deferred ? .none : step.fused, opset: graph.opset)
             if let p = profiler { p.record(node.op.onnxType, DispatchTime.now().uptimeNanoseconds - t0) }
             if hooked, let h = hooks {
                 h.observeOutput?(step.node, y)
                 if let t = h.transformOutput { y = t(step.node, y) }
             }
-            if index == unfused {
-                values[step.output] = y
-                return
-            }
-            if late != .none { y = Kernels.activate(y, late) }
+            if deferred && index != unfused { y = Kernels.activate(y, step.fused) }
             values[step.output] = y
         }
     }

@@ -8,16 +8,16 @@ enum Kernels {
     /// Applies `node` to `a`. Pointwise operators take `a[0]` out of the array and write in
     /// place, which avoids a copy whenever the executor has released the value.
     static func apply(_ node: Node, _ a: inout [Tensor?], fused: FusedActivation, opset: Int) throws -> Tensor {
-        var out = try compute(node, &a, fused: fused, opset: opset)
+        let out = try compute(node, &a, fused: fused, opset: opset)
         if case .conv = node.op { return out }  // the convolution applied it while hot
-        if fused == .none { return out }
-        out.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { fused.apply($0 + $1.lowerBound, $1.count) } }
-        return out
+        return activate(out, fused)
     }
 
-    /// `f` applied in place to `y` (split over threads): a fused activation run after the
-    /// executor's hooks saw the node's output.
+    /// `f` applied in place to `y` (split over threads; `FusedActivation` holds the one
+    /// definition of Relu and Clip): the tail of a fused node, a Relu/Clip node, or a fused
+    /// activation the executor runs after its hooks saw the node's output.
     static func activate(_ y: Tensor, _ f: FusedActivation) -> Tensor {
+        if f == .none { return y }
         var out = y
         out.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { f.apply($0 + $1.lowerBound, $1.count) } }
         return out
@@ -43,12 +43,10 @@ enum Kernels {
             y.data.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = f(p[i]) } }
             return y
         }
-        /// Relu or Clip in place over the first input, split over threads (`FusedActivation`
-        /// holds the one definition of both).
+        /// Relu or Clip in place over the first input (taken out of `a`, so no copy when unique).
         func activation(_ f: FusedActivation) throws -> Tensor {
-            guard var y = a[0].take() else { throw fail("missing input 0") }
-            y.data.withUnsafeMutableBufferPointer { p in inPlaceRanges(p) { f.apply($0 + $1.lowerBound, $1.count) } }
-            return y
+            guard let y = a[0].take() else { throw fail("missing input 0") }
+            return activate(y, f)
         }
         switch node.op {
         case .relu: return try activation(.relu)

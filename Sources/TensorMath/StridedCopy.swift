@@ -46,8 +46,7 @@ public enum StridedCopy {
         let count = shape.reduce(1, *)
         if count == 0 { return }
         if r == 0 { dst[0] = src[0]; return }
-        var outStrides = [Int](repeating: 1, count: r)
-        for d in stride(from: r - 2, through: 0, by: -1) { outStrides[d] = outStrides[d + 1] * outShape[d + 1] }
+        let outStrides = Tensor.strides(outShape)
         let inner = shape[r - 1], rows = count / inner
         var idx = [Int](repeating: 0, count: r - 1)
         for row in 0..<rows {
