@@ -29,19 +29,20 @@ int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
     if (!(a_scale > 0) || !(b_scale > 0) || !(out_scale > 0) || !isfinite(a_scale) ||
         !isfinite(b_scale) || !isfinite(out_scale))
         return -1;
+    const double ra = a_scale / out_scale, rb = b_scale / out_scale;
+    const double rmax = ra > rb ? ra : rb;
+    if (!isfinite(rmax) || rmax * 1.0 >= 32767.5) return -1;
+    int s = 0;
+    while (s < 30 && rmax * (double)(1 << (s + 1)) < 32767.5) s++;
     p->a_zero_point = a_zero_point;
     p->b_zero_point = b_zero_point;
     p->out_zero_point = out_zero_point;
-    p->left_shift = 20;
+    p->a_mult = (int32_t)llround(ra * (double)(1 << s)); /* half away from zero */
+    p->b_mult = (int32_t)llround(rb * (double)(1 << s));
+    p->shift = s;
     p->qmin = qmin;
     p->qmax = qmax;
-    const double twice_max = 2.0 * (a_scale > b_scale ? a_scale : b_scale);
-    int rc = 0;
-    rc |= bb_quantize_multiplier(a_scale / twice_max, &p->a_mult, &p->a_shift);
-    rc |= bb_quantize_multiplier(b_scale / twice_max, &p->b_mult, &p->b_shift);
-    rc |= bb_quantize_multiplier(twice_max / ((double)(1 << p->left_shift) * out_scale),
-                                 &p->out_mult, &p->out_shift);
-    return rc ? -1 : 0;
+    return 0;
 }
 
 /* The input rows (or columns) [*a, *b) that output position o of a window of size k, stride s

@@ -519,29 +519,47 @@ BB_TARGET_AVX2 void bb__requantize_avx2(const int32_t *acc, size_t rows, size_t 
 
 /* ============================================================ quantized Add ==== */
 
+/* 16 elements at a time: (a - za, b - zb) as int16 pairs, one VPMADDWD with (a_mult, b_mult)
+   gives the int32 sums; unpack lo/hi and the saturating pack both work within 128-bit lanes,
+   so the pack restores the element order. Saturating packs then the u8 min/max equal the
+   reference's clamp because [lo, hi] lies inside [0, 255]. */
+BB_TARGET_AVX2 static inline __m256i add16(__m128i a, __m128i b, __m256i za,
+                                           __m256i zb, __m256i mults, __m256i round, __m128i sh) {
+    const __m256i av = _mm256_sub_epi16(_mm256_cvtepu8_epi16(a), za);
+    const __m256i bv = _mm256_sub_epi16(_mm256_cvtepu8_epi16(b), zb);
+    const __m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(av, bv), mults);
+    const __m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(av, bv), mults);
+    return _mm256_packs_epi32(_mm256_sra_epi32(_mm256_add_epi32(lo, round), sh),
+                              _mm256_sra_epi32(_mm256_add_epi32(hi, round), sh));
+}
+
 BB_TARGET_AVX2 void bb__add_u8_avx2(const uint8_t *a, const uint8_t *b, size_t n,
                                     const bb_add_params *p, uint8_t *out) {
-    const __m256i za = _mm256_set1_epi32(p->a_zero_point), zb = _mm256_set1_epi32(p->b_zero_point);
-    const __m256i zo = _mm256_set1_epi32(p->out_zero_point);
-    const __m256i lo = _mm256_set1_epi32(p->qmin > 0 ? p->qmin : 0);
-    const __m256i hi = _mm256_set1_epi32(p->qmax < 255 ? p->qmax : 255);
-    const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
-    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256i za = _mm256_set1_epi16((int16_t)p->a_zero_point);
+    const __m256i zb = _mm256_set1_epi16((int16_t)p->b_zero_point);
+    const __m256i zo = _mm256_set1_epi16((int16_t)p->out_zero_point);
+    const __m256i mults = _mm256_set1_epi32((int32_t)(((uint32_t)(uint16_t)p->b_mult << 16) |
+                                                      (uint16_t)p->a_mult));
+    const __m256i round = _mm256_set1_epi32(p->shift > 0 ? (int32_t)1 << (p->shift - 1) : 0);
+    const __m128i sh = _mm_cvtsi32_si128(p->shift);
+    const __m256i lo = _mm256_set1_epi8((char)(uint8_t)(p->qmin > 0 ? p->qmin : 0));
+    const __m256i hi = _mm256_set1_epi8((char)(uint8_t)(p->qmax < 255 ? p->qmax : 255));
+    /* uint8 zero points (0..255) keep every int16 step exact, and an int32 result beyond
+       int16 saturates to the same clamp; the reference takes any other parameters */
+    const int simd = p->a_zero_point >= 0 && p->a_zero_point <= 255 && p->b_zero_point >= 0 &&
+                     p->b_zero_point <= 255 && p->out_zero_point >= 0 && p->out_zero_point <= 255;
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256i v[4];
-        for (int q = 0; q < 4; q++) {
-            const __m256i av = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(a + i + 8 * q)));
-            const __m256i bv = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b + i + 8 * q)));
-            const __m256i ra = mbqm8(_mm256_sll_epi32(_mm256_sub_epi32(av, za), ls), p->a_mult, p->a_shift);
-            const __m256i rb = mbqm8(_mm256_sll_epi32(_mm256_sub_epi32(bv, zb), ls), p->b_mult, p->b_shift);
-            __m256i y = _mm256_add_epi32(mbqm8(_mm256_add_epi32(ra, rb), p->out_mult, p->out_shift), zo);
-            v[q] = _mm256_max_epi32(_mm256_min_epi32(y, hi), lo);
+    if (simd)
+        for (; i + 32 <= n; i += 32) {
+            const __m128i a0 = _mm_loadu_si128((const __m128i *)(a + i)), a1 = _mm_loadu_si128((const __m128i *)(a + i + 16));
+            const __m128i b0 = _mm_loadu_si128((const __m128i *)(b + i)), b1 = _mm_loadu_si128((const __m128i *)(b + i + 16));
+            /* int16 results + out_zp with saturation: the final clamp to [lo, hi] is unchanged */
+            const __m256i y0 = _mm256_adds_epi16(add16(a0, b0, za, zb, mults, round, sh), zo);
+            const __m256i y1 = _mm256_adds_epi16(add16(a1, b1, za, zb, mults, round, sh), zo);
+            __m256i y = _mm256_permute4x64_epi64(_mm256_packus_epi16(y0, y1), 0xD8);
+            y = _mm256_max_epu8(_mm256_min_epu8(y, hi), lo);
+            _mm256_storeu_si256((__m256i *)(out + i), y);
         }
-        const __m256i w01 = _mm256_packs_epi32(v[0], v[1]), w23 = _mm256_packs_epi32(v[2], v[3]);
-        _mm256_storeu_si256((__m256i *)(out + i),
-                            _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), perm));
-    }
     if (i < n) bb_add_u8_ref(a + i, b + i, n - i, p, out + i);
 }
 

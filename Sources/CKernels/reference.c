@@ -125,15 +125,14 @@ void bb_requantize_s8_ref(const int32_t *acc, size_t rows, size_t cols, size_t l
 
 void bb_add_u8_ref(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_params *p,
                    uint8_t *out) {
+    const int32_t lo = p->qmin > 0 ? p->qmin : 0, hi = p->qmax < 255 ? p->qmax : 255;
+    const int64_t round = p->shift > 0 ? (int64_t)1 << (p->shift - 1) : 0;
     for (size_t i = 0; i < n; i++) {
-        const int32_t sa = (int32_t)((uint32_t)((int32_t)a[i] - p->a_zero_point) << p->left_shift);
-        const int32_t sb = (int32_t)((uint32_t)((int32_t)b[i] - p->b_zero_point) << p->left_shift);
-        const int32_t ra = bb_multiply_by_quantized_multiplier(sa, p->a_mult, p->a_shift);
-        const int32_t rb = bb_multiply_by_quantized_multiplier(sb, p->b_mult, p->b_shift);
-        const int32_t sum = (int32_t)((uint32_t)ra + (uint32_t)rb);
-        int32_t y = bb_multiply_by_quantized_multiplier(sum, p->out_mult, p->out_shift);
-        y = (int32_t)((uint32_t)y + (uint32_t)p->out_zero_point);
-        const int32_t lo = p->qmin > 0 ? p->qmin : 0, hi = p->qmax < 255 ? p->qmax : 255;
+        /* int64: no overflow whatever the parameters; with bb_add_params_init's (multipliers
+           <= 32767, uint8 zero points) every value fits int32, as the SIMD paths assume */
+        const int64_t v = (int64_t)p->a_mult * ((int32_t)a[i] - p->a_zero_point) +
+                          (int64_t)p->b_mult * ((int32_t)b[i] - p->b_zero_point);
+        int64_t y = ((v + round) >> p->shift) + p->out_zero_point; /* arithmetic shift: floor */
         if (y > hi) y = hi;
         if (y < lo) y = lo;
         out[i] = (uint8_t)y;

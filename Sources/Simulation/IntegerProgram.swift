@@ -105,7 +105,7 @@ public struct IntegerProgram: Sendable {
 
     public enum Step: Sendable {
         case conv(Conv)
-        /// TFLite-style residual add (`bb_add_u8`), parameters from `bb_add_params_init`.
+        /// Residual add (`bb_add_u8`: one 15-bit multiply-add per input, one rounding shift), parameters from `bb_add_params_init`.
         case add(name: String, a: Int, b: Int, output: Int, params: bb_add_params)
         /// Stand-alone ReLU on codes: max(code, zero point) (same scale).
         case relu(name: String, input: Int, output: Int)

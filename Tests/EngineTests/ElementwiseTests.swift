@@ -29,6 +29,43 @@ final class ElementwiseTests: XCTestCase {
             }
         }
         XCTAssertNil(QuantizedAdd(aScale: 0, aZeroPoint: 0, bScale: 1, bZeroPoint: 0, outputScale: 1, outputZeroPoint: 0))
+        // a scale ratio the 15-bit multiplier cannot hold is refused, not wrapped
+        XCTAssertNil(QuantizedAdd(aScale: 40000, aZeroPoint: 0, bScale: 1, bZeroPoint: 0, outputScale: 1, outputZeroPoint: 0))
+    }
+
+    /// The parameters and the rounding of the documented definition, recomputed here in
+    /// Int64 from the scales: multipliers are round(2^s·ratio) with the largest s ≤ 30 that keeps
+    /// both ≤ 32767, and y = clamp(zo + floor((v + 2^(s-1)) / 2^s)).
+    func testQuantizedAddMatchesItsDefinition() throws {
+        var rng = SplitMix64(seed: 32)
+        let cases: [(Float, Int32, Float, Int32, Float, Int32, Bool)] = [
+            (0.05, 128, 0.02, 100, 0.06, 120, false),   // ratios < 1
+            (0.3, 0, 0.02, 7, 0.01, 0, true),           // ratio 30
+            (1, 0, 1, 0, 1, 0, false),                  // ratio 1: s = 14, exact
+            (0.001, 17, 0.2, 200, 0.003, 50, true),
+        ]
+        for (sa, za, sb, zb, so, zo, relu) in cases {
+            let add = try XCTUnwrap(QuantizedAdd(aScale: sa, aZeroPoint: za, bScale: sb, bZeroPoint: zb,
+                                                 outputScale: so, outputZeroPoint: zo, relu: relu))
+            let ra = Double(sa) / Double(so), rb = Double(sb) / Double(so)
+            var s = 0
+            while s < 30, max(ra, rb) * Double(1 << (s + 1)) < 32767.5 { s += 1 }
+            let ma = Int64((ra * Double(1 << s)).rounded()), mb = Int64((rb * Double(1 << s)).rounded())
+            XCTAssertEqual(add.params.shift, Int32(s))
+            XCTAssertEqual(Int64(add.params.a_mult), ma)
+            XCTAssertEqual(Int64(add.params.b_mult), mb)
+            XCTAssertLessThanOrEqual(max(ma, mb), 32767)
+            XCTAssertGreaterThan(max(ma, mb), 16383, "the larger multiplier keeps 15 significant bits")
+            let n = 777
+            let a = randomBytes(n, using: &rng), b = randomBytes(n, using: &rng)
+            let got = add.run(a, b, reference: true)
+            for i in 0..<n {
+                let v = ma * Int64(Int32(a[i]) - za) + mb * Int64(Int32(b[i]) - zb)
+                let shifted = s > 0 ? (v + (Int64(1) << (s - 1))) >> Int64(s) : v
+                let y = min(255, max(Int64(relu ? zo : 0), shifted + Int64(zo)))
+                XCTAssertEqual(Int64(got[i]), y, "a=\(a[i]) b=\(b[i])")
+            }
+        }
     }
 
     func testAveragePool() {

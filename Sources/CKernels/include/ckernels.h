@@ -229,19 +229,22 @@ void bb_requantize_s8_ref(const int32_t *acc, size_t rows, size_t cols, size_t l
 
 /* ------------------------------------------------------------- elementwise ---- */
 
-/* TFLite-style quantized Add of two uint8 tensors with different scales:
-     a' = MBQM((a - za) << left_shift, a_mult, a_shift)      (same for b)
-     y  = clamp(out_zp + MBQM(a' + b', out_mult, out_shift), qmin, qmax)
-   with left_shift = 20, twice_max = 2*max(sa, sb),
-   a_real = sa/twice_max, b_real = sb/twice_max, out_real = twice_max/(2^20 * so). */
+/* Quantized Add of two uint8 tensors with different scales, one multiply-add per element:
+     y = clamp(out_zp + RoundShift(a_mult*(a - za) + b_mult*(b - zb), shift), qmin, qmax)
+   RoundShift(v, s) = floor((v + 2^(s-1)) / 2^s) for s >= 1 (ties toward +inf), v for s = 0.
+   a_mult/2^shift ~= sa/so and b_mult/2^shift ~= sb/so with both multipliers in [0, 32767]
+   (shift the largest in [0, 30] that keeps them there): a 15-bit mantissa for the larger
+   ratio, so the pre-rounding value is within 255*ratio*2^-15 codes of the real one. Why not
+   TFLite's three double-rounding MBQMs: on int16 pairs this is one VPMADDWD per 8
+   elements, and the simulator runs the same scalar definition (bb_add_u8_ref), so
+   engine and simulation agree exactly either way. The sum fits int32: 2*32767*255 + 2^29. */
 typedef struct bb_add_params {
     int32_t a_zero_point, b_zero_point, out_zero_point;
-    int32_t left_shift;
-    int32_t a_mult, a_shift, b_mult, b_shift, out_mult, out_shift;
+    int32_t a_mult, b_mult, shift;
     int32_t qmin, qmax;
 } bb_add_params;
 
-/* Returns 0, or -1 if a scale is not positive/finite. */
+/* Returns 0, or -1 if a scale is not positive/finite or sa/so or sb/so >= 32767.5. */
 int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
                        double b_scale, int32_t b_zero_point, double out_scale,
                        int32_t out_zero_point, int32_t qmin, int32_t qmax);
