@@ -113,6 +113,8 @@ void bb__plan_build(bb_gemm_plan *p, int level, const bb__gemm_kernels *kr) {
 
 void bb__plan_release(bb_gemm_plan *p) {
     free(p->strip);
+    free(p->cl_strip);
+    p->cl_strip = NULL;
     free(p->rowsum);
     free(p->zs);
     p->strip = NULL;

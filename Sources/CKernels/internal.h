@@ -93,6 +93,9 @@ struct bb_gemm_plan {
     size_t strip_stride;        /* strip bytes per BB_MR rows */
     void *strip;
     int32_t *rowsum, *zs;
+    /* channels-last convolution strip (conv_cl.c), built by bb_gemm_plan_prepare_conv */
+    void *cl_strip;
+    size_t cl_c, cl_kh, cl_kw, cl_G;
 };
 
 /* Source of GEMM panels: packs columns [n0, n0+nc) of the (possibly implicit) X into the

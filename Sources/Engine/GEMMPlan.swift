@@ -75,6 +75,76 @@ public final class GEMMPlan: @unchecked Sendable {
         return c
     }
 
+    /// Prepares the fused convolution + requantization (`convolveRequantized`) for
+    /// `geometry`: at the AVX2 level, for weights without zero points, the plan builds a
+    /// weight strip with the output channels in the vector lanes. Returns whether the fast
+    /// path will run (results are the same either way). Not thread-safe: call it before the
+    /// plan is shared; a plan serves one geometry's (channels, kernel).
+    @discardableResult
+    public func prepareConvolution(_ geometry: Im2Col) -> Bool {
+        var g = geometry.cGeometry
+        return bb_gemm_plan_prepare_conv(plan, &g) != 0
+    }
+
+    /// Bytes of a `convolveRequantized` state for `geometry` (also enough for `convolve`).
+    public func requantizedConvolutionStateBytes(_ geometry: Im2Col) -> Int {
+        var g = geometry.cGeometry
+        return bb_conv_requant_state_bytes(plan, &g)
+    }
+
+    /// Scratch bytes `convolveRequantized` wants for `geometry` (64-byte aligned).
+    public func requantizedConvolutionScratchBytes(_ geometry: Im2Col) -> Int {
+        var g = geometry.cGeometry
+        return bb_conv_requant_scratch_bytes(plan, &g)
+    }
+
+    /// `convolve` followed by `requantizer` (`out[m*ldo + p]`, u8 codes) for the output pixels
+    /// `columns`: one pass with the output channels in the vector lanes when
+    /// `prepareConvolution` accepted the geometry, else `convolve` into `acc` (rows × `lda`
+    /// int32) and `Requantizer.requantizeU8`. State and scratch as in `convolve`, sized by
+    /// `requantizedConvolutionStateBytes` / `requantizedConvolutionScratchBytes`.
+    public func convolveRequantized(_ image: UnsafePointer<UInt8>, geometry: Im2Col, xZeroPoint: Int32,
+                                    columns: Range<Int>? = nil, requantizer: Requantizer,
+                                    out: UnsafeMutablePointer<UInt8>, ldo: Int,
+                                    acc: UnsafeMutablePointer<Int32>, lda: Int,
+                                    state: UnsafeMutableRawPointer? = nil, scratch: UnsafeMutableRawPointer?) {
+        precondition(geometry.rows == weights.k, "GEMMPlan.convolveRequantized: geometry K=\(geometry.rows), weights K=\(weights.k)")
+        precondition(requantizer.multipliers.count == weights.rows, "GEMMPlan.convolveRequantized: \(requantizer.multipliers.count) multipliers for \(weights.rows) rows")
+        precondition((0...255).contains(xZeroPoint), "GEMMPlan.convolveRequantized: zero point \(xZeroPoint) is not a u8 code")
+        let cols = columns ?? 0..<geometry.cols
+        precondition(cols.lowerBound >= 0 && cols.upperBound <= geometry.cols && lda >= cols.upperBound,
+                     "GEMMPlan.convolveRequantized: columns \(cols) outside 0..<\(geometry.cols) or lda \(lda)")
+        var g = geometry.cGeometry
+        requantizer.withParams { rq in
+            bb_conv_requant_u8(plan, &g, image, xZeroPoint, cols.lowerBound, cols.upperBound, rq, out, ldo,
+                               acc, lda, state, scratch)
+        }
+    }
+
+    /// `convolveRequantized` on arrays (tests): [rows × geometry.cols] codes, computed in the
+    /// column ranges `split` (default one range) one after the other, sharing `state` if given.
+    public func convolveRequantized(_ image: [UInt8], geometry: Im2Col, xZeroPoint: Int32, requantizer: Requantizer,
+                                    split: [Range<Int>]? = nil, state: UnsafeMutableRawPointer? = nil) -> [UInt8] {
+        precondition(image.count == geometry.channels * geometry.height * geometry.width, "GEMMPlan.convolveRequantized: image size")
+        var out = [UInt8](repeating: 0, count: weights.rows * geometry.cols)
+        guard !out.isEmpty else { return out }
+        var acc = [Int32](repeating: 0, count: weights.rows * geometry.cols)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: requantizedConvolutionScratchBytes(geometry), alignment: 64)
+        defer { scratch.deallocate() }
+        image.withUnsafeBufferPointer { ip in
+            out.withUnsafeMutableBufferPointer { op in
+                acc.withUnsafeMutableBufferPointer { ap in
+                    for r in split ?? [0..<geometry.cols] {
+                        convolveRequantized(ip.baseAddress!, geometry: geometry, xZeroPoint: xZeroPoint, columns: r,
+                                            requantizer: requantizer, out: op.baseAddress!, ldo: geometry.cols,
+                                            acc: ap.baseAddress!, lda: geometry.cols, state: state, scratch: scratch)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// The definition `bb_conv_u8_ref` (im2col + reference GEMM) on arrays.
     public static func convolutionReference(_ weights: PackedWeights, image: [UInt8], geometry: Im2Col,
                                             xZeroPoint: Int32) -> [Int32] {

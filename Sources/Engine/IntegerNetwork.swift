@@ -51,10 +51,13 @@ public final class IntegerNetwork {
         for (step, weights) in zip(program.steps, packed) {
             guard case .conv(let c) = step, let weights else { plans.append(nil); geometries.append(nil); continue }
             guard let plan = GEMMPlan(weights) else { throw IntegerProgramError("layer '\(c.name)': out of memory preparing its weights") }
+            let geometry = c.isPointwise ? nil : Im2Col(channels: c.channels, height: c.height, width: c.width,
+                                                        kernel: (c.kernelH, c.kernelW), stride: (c.strideH, c.strideW),
+                                                        padding: (c.padH, c.padW), dilation: (c.dilationH, c.dilationW))
+            // requantized convolutions take the channels-last fused path where the CPU allows
+            if let geometry, c.output != nil { plan.prepareConvolution(geometry) }
             plans.append(plan)
-            geometries.append(c.isPointwise ? nil : Im2Col(channels: c.channels, height: c.height, width: c.width,
-                                                           kernel: (c.kernelH, c.kernelW), stride: (c.strideH, c.strideW),
-                                                           padding: (c.padH, c.padW), dilation: (c.dilationH, c.dilationW)))
+            geometries.append(geometry)
         }
         self.plans = plans
         self.geometries = geometries
@@ -161,21 +164,22 @@ public final class IntegerNetwork {
                     if let out { requantizer.requantizeU8(acc, cols: n, lda: n, out: out, ldo: n) }
                     return
                 }
-                let bytes = plan.convolutionScratchBytes(g)
+                let bytes = plan.requantizedConvolutionScratchBytes(g)
                 // column ranges on multiples of 16 (the micro-kernel width)
                 let blocks = (n + 15) / 16
                 let used = max(1, min(parts, n / Self.minColumnsPerPart))
                 let scratches = (0..<used).map { w.scratch($0, bytes) }
-                let stateBytes = GEMMPlan.convolutionStateBytes(g)
+                let stateBytes = plan.requantizedConvolutionStateBytes(g)
                 let states = (0..<used).map { w.state(si, $0, stateBytes) }
                 func part(_ part: Int) {
                     let cols = min(n, 16 * (blocks * part / used))..<min(n, 16 * (blocks * (part + 1) / used))
                     guard !cols.isEmpty else { return }
-                    plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n,
-                                  state: states[part], scratch: scratches[part])
                     if let out {
-                        requantizer.requantizeU8(acc + cols.lowerBound, cols: cols.count, lda: n,
-                                                 out: out + cols.lowerBound, ldo: n)
+                        plan.convolveRequantized(x, geometry: g, xZeroPoint: zx, columns: cols, requantizer: requantizer,
+                                                 out: out, ldo: n, acc: acc, lda: n, state: states[part], scratch: scratches[part])
+                    } else {
+                        plan.convolve(x, geometry: g, xZeroPoint: zx, columns: cols, c: acc, ldc: n,
+                                      state: states[part], scratch: scratches[part])
                     }
                 }
                 if let team = w.team, used > 1 { team.run(used, part) } else { for p in 0..<used { part(p) } }

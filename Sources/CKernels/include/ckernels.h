@@ -165,6 +165,30 @@ void bb_conv_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const uint8_t *
                 int32_t x_zero_point, size_t p0, size_t p1, int32_t *c, size_t ldc,
                 void *state, void *scratch);
 
+/* Convolution fused with requantization, for layers whose int32 sums are only ever
+   requantized to uint8. Definition: bb_conv_u8_ref, then bb_requantize_u8_ref (rows = output
+   channels, columns = output pixels); only pixels p0 <= p < p1 are written,
+   out[m*ldo + p].
+   Fast path (conv_cl.c) once bb_gemm_plan_prepare_conv accepted the geometry: output
+   channels in the vector lanes. The image is transposed once into a zero-point-padded HWC
+   copy (C*H*W bytes instead of K*N bytes of GEMM panels) and each 4-pixel x 16-channel
+   tile is requantized in registers. Otherwise bb_conv_u8 into acc (rows x lda int32,
+   lda >= p1) and bb_requantize_u8 (acc is not touched on the fast path).
+   state / scratch: bb_conv_requant_state_bytes / bb_conv_requant_scratch_bytes bytes,
+   64-byte aligned, state zeroed before first use (or NULL: allocated per call); the same
+   contract as bb_conv_u8's. */
+/* Builds the plan's channels-last strip for geometry g: returns 1 if bb_conv_requant_u8 will
+   take the fast path for g (AVX2 level, weights without zero points, K = c*kh*kw), else 0.
+   Not thread-safe: call before the plan is shared. A plan serves one geometry's (c, kh, kw). */
+int bb_gemm_plan_prepare_conv(bb_gemm_plan *plan, const bb_conv_geom *g);
+struct bb_requant_params; /* below, with the other requantization entry points */
+size_t bb_conv_requant_state_bytes(const bb_gemm_plan *plan, const bb_conv_geom *g);
+size_t bb_conv_requant_scratch_bytes(const bb_gemm_plan *plan, const bb_conv_geom *g);
+void bb_conv_requant_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const uint8_t *x,
+                        int32_t x_zero_point, size_t p0, size_t p1, const struct bb_requant_params *rq,
+                        uint8_t *out, size_t ldo, int32_t *acc, size_t lda, void *state,
+                        void *scratch);
+
 /* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
    bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
    AVX2: conditional negate (VPSIGNW) + add on int16, flushed to int32 every 128 k. */

@@ -1,0 +1,449 @@
+/* conv_cl.c -- convolution + requantization with the output channels in the vector lanes
+   ("channels-last" implicit GEMM). Definition: bb_conv_u8_ref, then bb_requantize_u8_ref.
+
+   Why: bb_conv_u8 keeps output pixels in the lanes, so every GEMM panel is an implicit
+   im2col -- K*N bytes shuffled per image (panel packing was ~11% of ResNet-20's engine time,
+   the separate requantization pass ~8%). Here the image is transposed once into a
+   zero-point-padded HWC copy (C*H*W bytes, 1/(kh*kw) of the panel), a tile of 4 consecutive
+   output pixels x 16 output channels broadcasts 4 channels of one pixel's tap straight from
+   that copy (weights are the vector operand, prepared once per layer), and the tile's int32
+   sums are requantized in registers and written to the CHW output as bytes.
+
+   Reduction order inside a tile: k' = (tap, channel) with channels padded to Cp = 4*ceil(C/4)
+   (weights of padding channels are 0); integer sums do not depend on the order.
+   Strips (per block of 16 output channels, rows past M are 0):
+     narrow (b <= 7, ternary, binary): int8 [g][16][4], g = tap*Cp/4 + c/4 -- VPMADDUBSW,
+       int16 partial sums flushed to int32 every T groups (the plan's T);
+     wide (b = 8): int16 [g][16][2], g = tap*Cp/2 + c/2, over an int16 HWC copy -- VPMADDWD.
+   Only symmetric weights (no zero points) take this path; the row correction zx*R[m] and the
+   bias fold into one per-channel constant (mod 2^32, as the reference's wrapping sums). */
+#include "internal.h"
+
+int bb_gemm_plan_prepare_conv(bb_gemm_plan *p, const bb_conv_geom *g) {
+#if BB_X86
+    if (p == NULL || g == NULL || p->kr == NULL || p->level != BB_LEVEL_AVX2 || p->any_zs) return 0;
+    if (g->c * g->kh * g->kw != p->K || p->M == 0 || p->K == 0) return 0;
+    if (p->cl_strip != NULL) {
+        if (p->cl_c == g->c && p->cl_kh == g->kh && p->cl_kw == g->kw) return 1;
+        return 0; /* prepared for another geometry */
+    }
+    const size_t M = p->M, K = p->K, C = g->c, taps = g->kh * g->kw;
+    const size_t Cp = bb__round_up(C, 4), per = p->wide ? 2 : 4;
+    const size_t G = taps * Cp / per, nb = (M + 15) / 16;
+    int32_t *rs = (int32_t *)bb__alloc(M * sizeof(int32_t));
+    int8_t *wv = bb__unpack_all(&p->w, rs);
+    free(rs);
+    const size_t esz = p->wide ? 2 : 1;
+    uint8_t *strip = (uint8_t *)bb__alloc(nb * G * 64);
+    memset(strip, 0, nb * G * 64);
+    for (size_t m = 0; m < M; m++)
+        for (size_t ci = 0; ci < C; ci++)
+            for (size_t t = 0; t < taps; t++) {
+                const int8_t v = wv[m * K + ci * taps + t]; /* k = (ci*kh + i)*kw + j */
+                const size_t kk = t * Cp + ci;              /* k' = tap*Cp + ci */
+                const size_t gi = kk / per, lane = kk % per;
+                const size_t idx = ((m / 16) * G + gi) * 16 * per + (m % 16) * per + lane;
+                if (esz == 2) ((int16_t *)strip)[idx] = v;
+                else ((int8_t *)strip)[idx] = v;
+            }
+    free(wv);
+    p->cl_strip = strip;
+    p->cl_c = C;
+    p->cl_kh = g->kh;
+    p->cl_kw = g->kw;
+    p->cl_G = G;
+    return 1;
+#else
+    (void)p;
+    (void)g;
+    return 0;
+#endif
+}
+
+#if BB_X86
+#include <immintrin.h>
+
+static int cl_ready(const bb_gemm_plan *p, const bb_conv_geom *g, int32_t zx) {
+    return p->cl_strip != NULL && bb_get_level() == p->level && p->cl_c == g->c &&
+           p->cl_kh == g->kh && p->cl_kw == g->kw && zx >= 0 && zx <= 255;
+}
+
+static size_t cl_esz(const bb_gemm_plan *p) { return p->wide ? 2 : 1; }
+static size_t cl_cp(const bb_conv_geom *g) { return bb__round_up(g->c, 4); }
+static size_t cl_padded_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
+    return bb__round_up((g->h + 2 * g->ph) * (g->w + 2 * g->pw) * cl_cp(g) * cl_esz(p) + 64, 64);
+}
+static size_t cl_off_bytes(const bb_gemm_plan *p) { return bb__round_up(p->cl_G * sizeof(int32_t), 64); }
+
+typedef struct cl_tag {
+    uint64_t magic;
+    bb_conv_geom g;
+    int64_t zx, wide;
+} cl_tag;
+#define CL_MAGIC 0x62625f636c763031ULL /* "bb_clv01" */
+#define CL_TAG_BYTES 128
+#endif
+
+size_t bb_conv_requant_state_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
+    size_t s = bb_conv_u8_state_bytes(g);
+#if BB_X86
+    if (p != NULL && p->cl_strip != NULL) {
+        const size_t c = CL_TAG_BYTES + cl_padded_bytes(p, g) + cl_off_bytes(p);
+        if (c > s) s = c;
+    }
+#endif
+    (void)p;
+    return s;
+}
+
+size_t bb_conv_requant_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
+    size_t s = bb_conv_u8_scratch_bytes(p, g);
+#if BB_X86
+    if (p != NULL && p->cl_strip != NULL) {
+        const size_t c = 6 * bb__round_up(p->M, 16) * sizeof(int32_t) + 64;
+        if (c > s) s = c;
+    }
+#endif
+    return s;
+}
+
+#if BB_X86
+
+/* 16x16 byte transpose: out[j] byte i = in[i] byte j (SSE2). */
+BB_TARGET_AVX2 static inline void transpose16(const __m128i in[16], __m128i out[16]) {
+    __m128i a[16], b[16];
+    for (int i = 0; i < 8; i++) {
+        a[i] = _mm_unpacklo_epi8(in[2 * i], in[2 * i + 1]);     /* columns 0-7 */
+        a[i + 8] = _mm_unpackhi_epi8(in[2 * i], in[2 * i + 1]); /* columns 8-15 */
+    }
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < 4; i++) {
+            b[h * 8 + i] = _mm_unpacklo_epi16(a[h * 8 + 2 * i], a[h * 8 + 2 * i + 1]);
+            b[h * 8 + i + 4] = _mm_unpackhi_epi16(a[h * 8 + 2 * i], a[h * 8 + 2 * i + 1]);
+        }
+    /* b[h*8 + q]: rows 4i.. (i = q%4) of columns h*8 + (q/4)*4 .. +3, 32 bits per column */
+    for (int h = 0; h < 2; h++)
+        for (int q = 0; q < 2; q++) {
+            const __m128i *s = b + h * 8 + q * 4;
+            const __m128i l01 = _mm_unpacklo_epi32(s[0], s[1]), h01 = _mm_unpackhi_epi32(s[0], s[1]);
+            const __m128i l23 = _mm_unpacklo_epi32(s[2], s[3]), h23 = _mm_unpackhi_epi32(s[2], s[3]);
+            const int col = h * 8 + q * 4;
+            out[col + 0] = _mm_unpacklo_epi64(l01, l23);
+            out[col + 1] = _mm_unpackhi_epi64(l01, l23);
+            out[col + 2] = _mm_unpacklo_epi64(h01, h23);
+            out[col + 3] = _mm_unpackhi_epi64(h01, h23);
+        }
+}
+
+/* The image's channels into the padded HWC copy's interior (border and padding channels are
+   left holding the zero point). Blocks of 16 channels x 16 (or 8) pixels are transposed in
+   registers; the rest is copied one byte at a time. */
+BB_TARGET_AVX2 static void cl_copy_interior(const bb_conv_geom *g, size_t Cp, int wide,
+                                            const uint8_t *x, uint8_t *xp) {
+    const size_t H = g->h, W = g->w, C = g->c, Wp = W + 2 * g->pw, esz = wide ? 2 : 1;
+    for (size_t y = 0; y < H; y++) {
+        uint8_t *drow = xp + ((y + g->ph) * Wp + g->pw) * Cp * esz;
+        size_t c0 = 0;
+        for (; c0 + 16 <= C; c0 += 16) {
+            const uint8_t *src = x + (c0 * H + y) * W;
+            size_t x0 = 0;
+            for (; x0 + 8 <= W; x0 += (x0 + 16 <= W ? 16 : 8)) {
+                const int full = x0 + 16 <= W;
+                __m128i in[16], out[16];
+                for (int i = 0; i < 16; i++) {
+                    const uint8_t *s = src + (size_t)i * H * W + x0;
+                    in[i] = full ? _mm_loadu_si128((const __m128i *)s) : _mm_loadl_epi64((const __m128i *)s);
+                }
+                transpose16(in, out);
+                const int n = full ? 16 : 8;
+                for (int j = 0; j < n; j++) {
+                    uint8_t *d = drow + ((x0 + (size_t)j) * Cp + c0) * esz;
+                    if (wide) _mm256_storeu_si256((__m256i *)d, _mm256_cvtepu8_epi16(out[j]));
+                    else _mm_storeu_si128((__m128i *)d, out[j]);
+                }
+            }
+            for (; x0 < W; x0++)
+                for (size_t c = c0; c < c0 + 16; c++) {
+                    const uint8_t v = x[(c * H + y) * W + x0];
+                    if (wide) ((uint16_t *)drow)[x0 * Cp + c] = v;
+                    else drow[x0 * Cp + c] = v;
+                }
+        }
+        for (size_t c = c0; c < C; c++) {
+            const uint8_t *src = x + (c * H + y) * W;
+            for (size_t xx = 0; xx < W; xx++) {
+                if (wide) ((uint16_t *)drow)[xx * Cp + c] = src[xx];
+                else drow[xx * Cp + c] = src[xx];
+            }
+        }
+    }
+}
+
+/* Per-channel requantization constants, 16-channel blocks (channels past M: multiplier 0). */
+typedef struct cl_rq {
+    int32_t *corr, *mult, *lsh, *rsh, *mask, *half;
+    __m256i zo, lo, hi;
+} cl_rq;
+
+/* MBQM(acc + corr) + zo, clamped, for 8 channels [m, m+8): per-lane multiplier and shifts. */
+BB_TARGET_AVX2 static inline __m256i cl_requant8(__m256i acc, const cl_rq *q, size_t m) {
+    const __m256i mult = _mm256_load_si256((const __m256i *)(q->mult + m));
+    __m256i x = _mm256_add_epi32(acc, _mm256_load_si256((const __m256i *)(q->corr + m)));
+    x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(q->lsh + m)));
+    /* SRDHM: floor((x*mult + 2^30) / 2^31); mult is never INT32_MIN (Q31 in [2^30, 2^31) or 0) */
+    const __m256i nudge = _mm256_set1_epi64x((long long)1 << 30);
+    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, mult), nudge);
+    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32)), nudge);
+    x = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+    /* RDBPOT by the per-lane exponent, ties away from zero */
+    const __m256i e = _mm256_load_si256((const __m256i *)(q->rsh + m));
+    const __m256i rem = _mm256_and_si256(x, _mm256_load_si256((const __m256i *)(q->mask + m)));
+    const __m256i thr = _mm256_add_epi32(_mm256_load_si256((const __m256i *)(q->half + m)), _mm256_srli_epi32(x, 31));
+    x = _mm256_sub_epi32(_mm256_srav_epi32(x, e), _mm256_cmpgt_epi32(rem, thr));
+    x = _mm256_add_epi32(x, q->zo);
+    return _mm256_max_epi32(_mm256_min_epi32(x, q->hi), q->lo);
+}
+
+/* Requantizes a 4-pixel x 16-channel tile (c[r][h]: pixel r, channels m0 + 8h ..) and stores
+   it to out[(m0 + ch)*ldo + p + r] for ch < nch, r < npx. */
+BB_TARGET_AVX2 static inline void cl_store(__m256i c00, __m256i c01, __m256i c10, __m256i c11,
+                                           __m256i c20, __m256i c21, __m256i c30, __m256i c31,
+                                           const cl_rq *q, size_t m0, uint8_t *out, size_t ldo,
+                                           size_t p, size_t npx, size_t nch) {
+    const __m256i tr = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    /* values lie in [0, 255]: the saturating packs are exact */
+    const __m256i a0 = _mm256_packs_epi32(cl_requant8(c00, q, m0), cl_requant8(c10, q, m0));
+    const __m256i b0 = _mm256_packs_epi32(cl_requant8(c20, q, m0), cl_requant8(c30, q, m0));
+    const __m256i a1 = _mm256_packs_epi32(cl_requant8(c01, q, m0 + 8), cl_requant8(c11, q, m0 + 8));
+    const __m256i b1 = _mm256_packs_epi32(cl_requant8(c21, q, m0 + 8), cl_requant8(c31, q, m0 + 8));
+    /* lane l of packus(a, b): bytes r*4 + c = pixel r, channel 4l + c; the shuffle makes dword c
+       hold channel (4l + c)'s four pixels */
+    uint32_t t[16] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *)t, _mm256_shuffle_epi8(_mm256_packus_epi16(a0, b0), tr));
+    _mm256_store_si256((__m256i *)(t + 8), _mm256_shuffle_epi8(_mm256_packus_epi16(a1, b1), tr));
+    if (npx == 4) {
+        for (size_t ch = 0; ch < nch; ch++) memcpy(out + (m0 + ch) * ldo + p, &t[ch], 4);
+    } else {
+        for (size_t ch = 0; ch < nch; ch++) memcpy(out + (m0 + ch) * ldo + p, &t[ch], npx);
+    }
+}
+
+static inline int32_t cl_load_i32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The 4x16 tile kernels: px[r] = pixel r's first tap in the HWC copy, off[g] = byte offset
+   of group g, w = the channel block's strip. */
+#define CL_BCAST(r) _mm256_set1_epi32(cl_load_i32(px##r + o))
+
+/* b = 7 (T = 1): every VPMADDUBSW result widened at once */
+BB_TARGET_AVX2 static void cl_tile_t1(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
+                                      const uint8_t *px3, const int32_t *off, const int8_t *w,
+                                      size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
+                                      size_t ldo, size_t p, size_t npx, size_t nch) {
+    (void)T;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+#define CL_T1(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(xv, wv), ones))
+    for (size_t g = 0; g < G; g++) {
+        const int32_t o = off[g];
+        const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
+        const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
+        __m256i xv = CL_BCAST(0);
+        CL_T1(c00, xv, w0);
+        CL_T1(c01, xv, w1);
+        xv = CL_BCAST(1);
+        CL_T1(c10, xv, w0);
+        CL_T1(c11, xv, w1);
+        xv = CL_BCAST(2);
+        CL_T1(c20, xv, w0);
+        CL_T1(c21, xv, w1);
+        xv = CL_BCAST(3);
+        CL_T1(c30, xv, w0);
+        CL_T1(c31, xv, w1);
+    }
+#undef CL_T1
+    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+}
+
+/* b <= 6, ternary, binary (T >= 2): int16 partial sums for T groups */
+BB_TARGET_AVX2 static void cl_tile_tn(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
+                                      const uint8_t *px3, const int32_t *off, const int8_t *w,
+                                      size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
+                                      size_t ldo, size_t p, size_t npx, size_t nch) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    size_t g = 0;
+    while (g < G) {
+        const size_t ge = g + (size_t)T < G ? g + (size_t)T : G;
+        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
+        __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (; g < ge; g++) {
+            const int32_t o = off[g];
+            const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
+            const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
+            __m256i xv = CL_BCAST(0);
+            a00 = _mm256_add_epi16(a00, _mm256_maddubs_epi16(xv, w0));
+            a01 = _mm256_add_epi16(a01, _mm256_maddubs_epi16(xv, w1));
+            xv = CL_BCAST(1);
+            a10 = _mm256_add_epi16(a10, _mm256_maddubs_epi16(xv, w0));
+            a11 = _mm256_add_epi16(a11, _mm256_maddubs_epi16(xv, w1));
+            xv = CL_BCAST(2);
+            a20 = _mm256_add_epi16(a20, _mm256_maddubs_epi16(xv, w0));
+            a21 = _mm256_add_epi16(a21, _mm256_maddubs_epi16(xv, w1));
+            xv = CL_BCAST(3);
+            a30 = _mm256_add_epi16(a30, _mm256_maddubs_epi16(xv, w0));
+            a31 = _mm256_add_epi16(a31, _mm256_maddubs_epi16(xv, w1));
+        }
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(a00, ones));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(a01, ones));
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(a10, ones));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(a11, ones));
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(a20, ones));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(a21, ones));
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(a30, ones));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(a31, ones));
+    }
+    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+}
+
+/* b = 8: int16 activations and weights, VPMADDWD on channel pairs (exact) */
+BB_TARGET_AVX2 static void cl_tile_wide(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
+                                        const uint8_t *px3, const int32_t *off, const int8_t *w,
+                                        size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
+                                        size_t ldo, size_t p, size_t npx, size_t nch) {
+    (void)T;
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (size_t g = 0; g < G; g++) {
+        const int32_t o = off[g];
+        const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
+        const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
+        __m256i xv = CL_BCAST(0);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(xv, w0));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(xv, w1));
+        xv = CL_BCAST(1);
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(xv, w0));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(xv, w1));
+        xv = CL_BCAST(2);
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(xv, w0));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(xv, w1));
+        xv = CL_BCAST(3);
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(xv, w0));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(xv, w1));
+    }
+    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+}
+#undef CL_BCAST
+
+typedef void (*cl_tile_fn)(const uint8_t *, const uint8_t *, const uint8_t *, const uint8_t *,
+                           const int32_t *, const int8_t *, size_t, int, const cl_rq *, size_t,
+                           uint8_t *, size_t, size_t, size_t, size_t);
+
+BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x,
+                                   int32_t zx, size_t p0, size_t p1, const bb_requant_params *rp,
+                                   uint8_t *out, size_t ldo, void *state, void *scratch) {
+    const size_t M = p->M, G = p->cl_G, Cp = cl_cp(g), esz = cl_esz(p);
+    const size_t Wp = g->w + 2 * g->pw, Hp = g->h + 2 * g->ph, ow = bb_conv_out_w(g);
+    cl_tag want;
+    memset(&want, 0, sizeof want);
+    want.magic = CL_MAGIC;
+    want.g = *g;
+    want.zx = zx;
+    want.wide = p->wide;
+    uint8_t *xp = (uint8_t *)state + CL_TAG_BYTES;
+    int32_t *off = (int32_t *)(xp + cl_padded_bytes(p, g));
+    if (memcmp(state, &want, sizeof want) != 0) { /* new, or made for another layer */
+        const size_t n = Hp * Wp * Cp;
+        if (p->wide) for (size_t i = 0; i < n; i++) ((uint16_t *)xp)[i] = (uint16_t)zx;
+        else memset(xp, zx, n);
+        const size_t per = p->wide ? 2 : 4;
+        size_t gi = 0;
+        for (size_t i = 0; i < g->kh; i++)
+            for (size_t j = 0; j < g->kw; j++)
+                for (size_t c = 0; c < Cp; c += per)
+                    off[gi++] = (int32_t)(((i * g->dh * Wp + j * g->dw) * Cp + c) * esz);
+        memcpy(state, &want, sizeof want);
+    }
+    cl_copy_interior(g, Cp, p->wide, x, xp);
+
+    /* per-channel constants: corr = bias - zx*R (mod 2^32), Q31 multiplier, shifts */
+    const size_t Mp = bb__round_up(M, 16);
+    cl_rq q;
+    int32_t *base = (int32_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    q.corr = base;
+    q.mult = base + Mp;
+    q.lsh = base + 2 * Mp;
+    q.rsh = base + 3 * Mp;
+    q.mask = base + 4 * Mp;
+    q.half = base + 5 * Mp;
+    for (size_t m = 0; m < Mp; m++) {
+        if (m < M) {
+            const int32_t sh = rp->shift[m], e = sh > 0 ? 0 : -sh;
+            q.corr[m] = (int32_t)((uint32_t)(rp->bias ? rp->bias[m] : 0) - (uint32_t)zx * (uint32_t)p->rowsum[m]);
+            q.mult[m] = rp->multiplier[m];
+            q.lsh[m] = sh > 0 ? sh : 0;
+            q.rsh[m] = e;
+            q.mask[m] = (int32_t)(((int64_t)1 << e) - 1);
+            q.half[m] = q.mask[m] >> 1;
+        } else {
+            q.corr[m] = q.mult[m] = q.lsh[m] = q.rsh[m] = q.mask[m] = q.half[m] = 0;
+        }
+    }
+    const int32_t qlo = rp->qmin > 0 ? rp->qmin : 0, qhi = rp->qmax < 255 ? rp->qmax : 255;
+    q.zo = _mm256_set1_epi32(rp->out_zero_point);
+    q.lo = _mm256_set1_epi32(qlo);
+    q.hi = _mm256_set1_epi32(qhi);
+
+    const cl_tile_fn tile = p->wide ? cl_tile_wide : p->T == 1 ? cl_tile_t1 : cl_tile_tn;
+    const size_t rstep = g->sh * Wp * Cp * esz, cstep = g->sw * Cp * esz;
+    for (size_t nb = 0; nb < Mp; nb += 16) {
+        const int8_t *w = (const int8_t *)p->cl_strip + (nb / 16) * G * 64;
+        const size_t nch = bb__min(16, M - nb);
+        size_t oy = p0 / ow, ox = p0 % ow; /* of pixel pp, advanced without divisions */
+        for (size_t pp = p0; pp < p1; pp += 4) {
+            const size_t npx = bb__min(4, p1 - pp);
+            const uint8_t *px[4];
+            for (size_t r = 0; r < npx; r++) {
+                px[r] = xp + oy * rstep + ox * cstep;
+                if (++ox == ow) {
+                    ox = 0;
+                    oy++;
+                }
+            }
+            for (size_t r = npx; r < 4; r++) px[r] = px[0];
+            tile(px[0], px[1], px[2], px[3], off, w, G, p->T, &q, nb, out, ldo, pp, npx, nch);
+        }
+    }
+}
+#endif /* BB_X86 */
+
+void bb_conv_requant_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x,
+                        int32_t zx, size_t p0, size_t p1, const struct bb_requant_params *rq,
+                        uint8_t *out, size_t ldo, int32_t *acc, size_t lda, void *state,
+                        void *scratch) {
+    const size_t n = bb_conv_out_h(g) * bb_conv_out_w(g);
+    if (p1 > n) p1 = n;
+    if (p0 >= p1 || p->w.rows == 0) return;
+#if BB_X86
+    if (cl_ready(p, g, zx) && cl_padded_bytes(p, g) <= (size_t)INT32_MAX) {
+        void *own_state = NULL, *own_scratch = NULL;
+        if (state == NULL) {
+            state = own_state = bb__alloc(bb_conv_requant_state_bytes(p, g));
+            memset(state, 0, CL_TAG_BYTES);
+        }
+        if (scratch == NULL) scratch = own_scratch = bb__alloc(bb_conv_requant_scratch_bytes(p, g));
+        conv_cl(p, g, x, zx, p0, p1, rq, out, ldo, state, scratch);
+        free(own_state);
+        free(own_scratch);
+        return;
+    }
+#endif
+    bb_conv_u8(p, g, x, zx, p0, p1, acc, lda, state, scratch);
+    bb_requantize_u8(acc + p0, (size_t)p->w.rows, p1 - p0, lda, rq, out + p0, ldo);
+}
