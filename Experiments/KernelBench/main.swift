@@ -128,6 +128,31 @@ for (m, k, n) in shapes {
     }
     let rq = Requantizer(weightScales: [Float](repeating: 0.01, count: m), inputScale: 0.02, outputScale: 0.05,
                          outputZeroPoint: 0, relu: true)
+    // The engine's per-layer path on the same shape: `batch` images of the 3x3 convolution
+    // whose im2col GEMM this is (C = K/9 channels, N/batch output pixels each), implicit
+    // im2col and requantization to u8 included (GEMMPlan.convolveRequantized).
+    let side = Int(Double(n / opt.batch).squareRoot())
+    let geometry = Im2Col(channels: k / 9, height: side, width: side, kernel: (3, 3), padding: (1, 1))
+    let images = (0..<geometry.channels * side * side * opt.batch).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    let imgp = UnsafeMutablePointer<UInt8>.allocate(capacity: images.count)
+    imgp.initialize(from: images, count: images.count)
+    defer { imgp.deallocate() }
+    for f in [WeightFormat.int(bits: 8), .int(bits: 7), .int(bits: 4)] {
+        let plan = GEMMPlan(weights(f, m, k))!
+        plan.prepareConvolution(geometry)
+        let sb = plan.requantizedConvolutionStateBytes(geometry), cb = plan.requantizedConvolutionScratchBytes(geometry)
+        let state = UnsafeMutableRawPointer.allocate(byteCount: sb, alignment: 64)
+        state.initializeMemory(as: UInt8.self, repeating: 0, count: sb)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: cb, alignment: 64)
+        let per = geometry.channels * side * side, cols = geometry.cols
+        cases.append(Case(name: "conv+requant, \(f) (engine layer)", level: CPUFeatures.active) {
+            for i in 0..<opt.batch {
+                plan.convolveRequantized(imgp + i * per, geometry: geometry, xZeroPoint: 3, requantizer: rq,
+                                         out: out + i * m * cols, ldo: cols, acc: c + i * m * cols, lda: cols,
+                                         state: state, scratch: scratch)
+            }
+        })
+    }
     cases.append(Case(name: "requantize int32->u8", level: CPUFeatures.active) {
         rq.requantizeU8(c, cols: n, lda: n, out: out, ldo: n)
     })
