@@ -241,106 +241,89 @@ static inline int32_t cl_load_i32(const void *p) {
    of group g, w = the channel block's strip. */
 #define CL_BCAST(r) _mm256_set1_epi32(cl_load_i32(px##r + o))
 
+/* One reduction group g for the 4x16 tile: two weight vectors, one 32-bit broadcast per
+   pixel, OP(acc, x, w) into the accumulators A00..A31 (A<pixel><weight vector>). */
+#define CL_GROUP(OP, A)                                                                       \
+    do {                                                                                      \
+        const int32_t o = off[g];                                                             \
+        const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));                  \
+        const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));             \
+        __m256i xv = CL_BCAST(0);                                                             \
+        OP(A##00, xv, w0);                                                                    \
+        OP(A##01, xv, w1);                                                                    \
+        xv = CL_BCAST(1);                                                                     \
+        OP(A##10, xv, w0);                                                                    \
+        OP(A##11, xv, w1);                                                                    \
+        xv = CL_BCAST(2);                                                                     \
+        OP(A##20, xv, w0);                                                                    \
+        OP(A##21, xv, w1);                                                                    \
+        xv = CL_BCAST(3);                                                                     \
+        OP(A##30, xv, w0);                                                                    \
+        OP(A##31, xv, w1);                                                                    \
+    } while (0)
+#define CL_ZERO(A)                                                                            \
+    __m256i A##00 = _mm256_setzero_si256(), A##01 = A##00, A##10 = A##00, A##11 = A##00;      \
+    __m256i A##20 = A##00, A##21 = A##00, A##30 = A##00, A##31 = A##00
+/* acc += VPMADDUBSW(x, w) widened at once (b = 7: T = 1) */
+#define CL_OP_T1(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(xv, wv), ones))
+/* int16 acc += VPMADDUBSW(x, w) (T >= 2: widened every T groups) */
+#define CL_OP_TN(acc, xv, wv) acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(xv, wv))
+/* int32 acc += VPMADDWD(x, w) on int16 channel pairs (b = 8) */
+#define CL_OP_WIDE(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(xv, wv))
+/* int32 acc += int16 partial sums widened (VPMADDWD by 1) */
+#define CL_FLUSH(acc, part) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(part, ones))
+
+#define CL_TILE_ARGS                                                                           \
+    const uint8_t *px0, const uint8_t *px1, const uint8_t *px2, const uint8_t *px3,            \
+        const int32_t *off, const int8_t *w, size_t G, int T, const cl_rq *q, size_t m0,       \
+        uint8_t *out, size_t ldo, size_t p, size_t npx, size_t nch
+#define CL_STORE cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch)
+
 /* b = 7 (T = 1): every VPMADDUBSW result widened at once */
-BB_TARGET_AVX2 CL_INLINE void cl_tile_t1(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
-                                      const uint8_t *px3, const int32_t *off, const int8_t *w,
-                                      size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
-                                      size_t ldo, size_t p, size_t npx, size_t nch) {
+BB_TARGET_AVX2 CL_INLINE void cl_tile_t1(CL_TILE_ARGS) {
     (void)T;
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
-    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-#define CL_T1(acc, xv, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(xv, wv), ones))
-    for (size_t g = 0; g < G; g++) {
-        const int32_t o = off[g];
-        const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
-        const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
-        __m256i xv = CL_BCAST(0);
-        CL_T1(c00, xv, w0);
-        CL_T1(c01, xv, w1);
-        xv = CL_BCAST(1);
-        CL_T1(c10, xv, w0);
-        CL_T1(c11, xv, w1);
-        xv = CL_BCAST(2);
-        CL_T1(c20, xv, w0);
-        CL_T1(c21, xv, w1);
-        xv = CL_BCAST(3);
-        CL_T1(c30, xv, w0);
-        CL_T1(c31, xv, w1);
-    }
-#undef CL_T1
-    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+    CL_ZERO(c);
+    for (size_t g = 0; g < G; g++) CL_GROUP(CL_OP_T1, c);
+    CL_STORE;
 }
 
 /* b <= 6, ternary, binary (T >= 2): int16 partial sums for T groups */
-BB_TARGET_AVX2 CL_INLINE void cl_tile_tn(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
-                                      const uint8_t *px3, const int32_t *off, const int8_t *w,
-                                      size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
-                                      size_t ldo, size_t p, size_t npx, size_t nch) {
+BB_TARGET_AVX2 CL_INLINE void cl_tile_tn(CL_TILE_ARGS) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
-    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    CL_ZERO(c);
     size_t g = 0;
     while (g < G) {
         const size_t ge = g + (size_t)T < G ? g + (size_t)T : G;
-        __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
-        __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (; g < ge; g++) {
-            const int32_t o = off[g];
-            const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
-            const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
-            __m256i xv = CL_BCAST(0);
-            a00 = _mm256_add_epi16(a00, _mm256_maddubs_epi16(xv, w0));
-            a01 = _mm256_add_epi16(a01, _mm256_maddubs_epi16(xv, w1));
-            xv = CL_BCAST(1);
-            a10 = _mm256_add_epi16(a10, _mm256_maddubs_epi16(xv, w0));
-            a11 = _mm256_add_epi16(a11, _mm256_maddubs_epi16(xv, w1));
-            xv = CL_BCAST(2);
-            a20 = _mm256_add_epi16(a20, _mm256_maddubs_epi16(xv, w0));
-            a21 = _mm256_add_epi16(a21, _mm256_maddubs_epi16(xv, w1));
-            xv = CL_BCAST(3);
-            a30 = _mm256_add_epi16(a30, _mm256_maddubs_epi16(xv, w0));
-            a31 = _mm256_add_epi16(a31, _mm256_maddubs_epi16(xv, w1));
-        }
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(a00, ones));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(a01, ones));
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(a10, ones));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(a11, ones));
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(a20, ones));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(a21, ones));
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(a30, ones));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(a31, ones));
+        CL_ZERO(a);
+        for (; g < ge; g++) CL_GROUP(CL_OP_TN, a);
+        CL_FLUSH(c00, a00);
+        CL_FLUSH(c01, a01);
+        CL_FLUSH(c10, a10);
+        CL_FLUSH(c11, a11);
+        CL_FLUSH(c20, a20);
+        CL_FLUSH(c21, a21);
+        CL_FLUSH(c30, a30);
+        CL_FLUSH(c31, a31);
     }
-    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+    CL_STORE;
 }
 
 /* b = 8: int16 activations and weights, VPMADDWD on channel pairs (exact) */
-BB_TARGET_AVX2 CL_INLINE void cl_tile_wide(const uint8_t *px0, const uint8_t *px1, const uint8_t *px2,
-                                        const uint8_t *px3, const int32_t *off, const int8_t *w,
-                                        size_t G, int T, const cl_rq *q, size_t m0, uint8_t *out,
-                                        size_t ldo, size_t p, size_t npx, size_t nch) {
+BB_TARGET_AVX2 CL_INLINE void cl_tile_wide(CL_TILE_ARGS) {
     (void)T;
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
-    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    for (size_t g = 0; g < G; g++) {
-        const int32_t o = off[g];
-        const __m256i w0 = _mm256_load_si256((const __m256i *)(w + g * 64));
-        const __m256i w1 = _mm256_load_si256((const __m256i *)(w + g * 64 + 32));
-        __m256i xv = CL_BCAST(0);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(xv, w0));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(xv, w1));
-        xv = CL_BCAST(1);
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(xv, w0));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(xv, w1));
-        xv = CL_BCAST(2);
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(xv, w0));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(xv, w1));
-        xv = CL_BCAST(3);
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(xv, w0));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(xv, w1));
-    }
-    cl_store(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, out, ldo, p, npx, nch);
+    CL_ZERO(c);
+    for (size_t g = 0; g < G; g++) CL_GROUP(CL_OP_WIDE, c);
+    CL_STORE;
 }
+#undef CL_GROUP
+#undef CL_ZERO
+#undef CL_OP_T1
+#undef CL_OP_TN
+#undef CL_OP_WIDE
+#undef CL_FLUSH
+#undef CL_TILE_ARGS
+#undef CL_STORE
 #undef CL_BCAST
 
 /* What the tile loops need; one loop per kernel so the tile (and its epilogue) is inlined:
