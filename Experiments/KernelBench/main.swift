@@ -136,7 +136,7 @@ for (m, k, n) in shapes {
     let images = (0..<geometry.channels * side * side * opt.batch).map { _ in UInt8.random(in: 0...255, using: &rng) }
     let imgp = UnsafeMutablePointer<UInt8>.allocate(capacity: images.count)
     imgp.initialize(from: images, count: images.count)
-    defer { imgp.deallocate() }
+    var convBuffers: [UnsafeMutableRawPointer] = []  // states and scratches, freed with the shape's buffers
     for f in [WeightFormat.int(bits: 8), .int(bits: 7), .int(bits: 4)] {
         let plan = GEMMPlan(weights(f, m, k))!
         plan.prepareConvolution(geometry)
@@ -144,6 +144,7 @@ for (m, k, n) in shapes {
         let state = UnsafeMutableRawPointer.allocate(byteCount: sb, alignment: 64)
         state.initializeMemory(as: UInt8.self, repeating: 0, count: sb)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: cb, alignment: 64)
+        convBuffers += [state, scratch]
         let per = geometry.channels * side * side, cols = geometry.cols
         cases.append(Case(name: "conv+requant, \(f) (engine layer)", level: CPUFeatures.active) {
             for i in 0..<opt.batch {
@@ -174,5 +175,6 @@ for (m, k, n) in shapes {
             print("  \(pad(cs.name + lv, 44)) \(String(format: "%7.1f GOPS  %5.2fx sgemm  (%.3f ms)", g, g / sg, cs.best * 1e3))")
         }
     }
-    cf.deallocate(); xp.deallocate(); c.deallocate(); out.deallocate()
+    cf.deallocate(); xp.deallocate(); c.deallocate(); out.deallocate(); imgp.deallocate()
+    for b in convBuffers { b.deallocate() }
 }

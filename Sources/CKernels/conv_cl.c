@@ -19,6 +19,12 @@
    bias fold into one per-channel constant (mod 2^32, as the reference's wrapping sums). */
 #include "internal.h"
 
+#if BB_X86
+/* Bytes per HWC element (int16 for the 8-bit VPMADDWD path) and the padded channel count. */
+static size_t cl_esz(const bb_gemm_plan *p) { return p->wide ? 2 : 1; }
+static size_t cl_cp(const bb_conv_geom *g) { return bb__round_up(g->c, 4); }
+#endif
+
 int bb_gemm_plan_prepare_conv(bb_gemm_plan *p, const bb_conv_geom *g) {
 #if BB_X86
     if (p == NULL || g == NULL || p->kr == NULL || p->level != BB_LEVEL_AVX2 || p->any_zs) return 0;
@@ -28,12 +34,11 @@ int bb_gemm_plan_prepare_conv(bb_gemm_plan *p, const bb_conv_geom *g) {
         return 0; /* prepared for another geometry */
     }
     const size_t M = p->M, K = p->K, C = g->c, taps = g->kh * g->kw;
-    const size_t Cp = bb__round_up(C, 4), per = p->wide ? 2 : 4;
+    const size_t Cp = cl_cp(g), esz = cl_esz(p), per = 4 / esz; /* channels per 32-bit lane */
     const size_t G = taps * Cp / per, nb = (M + 15) / 16;
     int32_t *rs = (int32_t *)bb__alloc(M * sizeof(int32_t));
     int8_t *wv = bb__unpack_all(&p->w, rs);
     free(rs);
-    const size_t esz = p->wide ? 2 : 1;
     uint8_t *strip = (uint8_t *)bb__alloc(nb * G * 64);
     memset(strip, 0, nb * G * 64);
     for (size_t m = 0; m < M; m++)
@@ -68,8 +73,6 @@ static int cl_ready(const bb_gemm_plan *p, const bb_conv_geom *g, int32_t zx) {
            p->cl_kh == g->kh && p->cl_kw == g->kw && zx >= 0 && zx <= 255;
 }
 
-static size_t cl_esz(const bb_gemm_plan *p) { return p->wide ? 2 : 1; }
-static size_t cl_cp(const bb_conv_geom *g) { return bb__round_up(g->c, 4); }
 static size_t cl_padded_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
     return bb__round_up((g->h + 2 * g->ph) * (g->w + 2 * g->pw) * cl_cp(g) * cl_esz(p) + 64, 64);
 }
@@ -382,7 +385,7 @@ BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g,
         const size_t n = Hp * Wp * Cp;
         if (p->wide) for (size_t i = 0; i < n; i++) ((uint16_t *)xp)[i] = (uint16_t)zx;
         else memset(xp, zx, n);
-        const size_t per = p->wide ? 2 : 4;
+        const size_t per = 4 / esz; /* channels per 32-bit broadcast, as the strip */
         size_t gi = 0;
         for (size_t i = 0; i < g->kh; i++)
             for (size_t j = 0; j < g->kw; j++)

@@ -31,7 +31,7 @@ int bb_add_params_init(bb_add_params *p, double a_scale, int32_t a_zero_point,
         return -1;
     const double ra = a_scale / out_scale, rb = b_scale / out_scale;
     const double rmax = ra > rb ? ra : rb;
-    if (!isfinite(rmax) || rmax * 1.0 >= 32767.5) return -1;
+    if (!isfinite(rmax) || rmax >= 32767.5) return -1;
     int s = 0;
     while (s < 30 && rmax * (double)(1 << (s + 1)) < 32767.5) s++;
     p->a_zero_point = a_zero_point;

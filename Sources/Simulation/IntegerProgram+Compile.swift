@@ -151,7 +151,7 @@ extension Simulator {
                 var p = bb_add_params()
                 guard bb_add_params_init(&p, Double(qa.scale), qa.zeroPoint, Double(qb.scale), qb.zeroPoint,
                                          Double(q.scale), q.zeroPoint, relu ? max(q.qmin, q.zeroPoint) : q.qmin, q.qmax) == 0 else {
-                    throw IntegerProgramError("node '\(node.name)': add scales are not representable")
+                    throw IntegerProgramError("node '\(node.name)': add scales \(qa.scale), \(qb.scale) → \(q.scale) are not representable (each input/output scale ratio must be positive and below 32767.5)")
                 }
                 steps.append(.add(name: node.name, a: a, b: b, output: try addValue(outName, q), params: p))
             case .relu:
