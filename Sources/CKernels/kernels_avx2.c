@@ -320,23 +320,76 @@ BB_TARGET_AVX2 void bb__gemm_ternary_u8_avx2(const bb_weights *w, const uint8_t 
 }
 
 /* ================================================================= XNOR GEMM ==== */
-/* Pixels vectorized 4 per register (one 64-bit word each); weight words broadcast.
-   Popcount by the nibble look-up (VPSHUFB) into byte counters, summed with VPSADBW.
-   Both operands are split into low and high nibbles once (weights per call, pixels per
-   panel), since (a ^ b) & 0x0F.. = (a & 0x0F..) ^ (b & 0x0F..): the inner loop is then
-   XOR + VPSHUFB + ADD per nibble half. Micro-kernel: 4 rows x 8 pixels, byte counters
-   flushed every 31 words (each word adds at most 8 per byte). */
+/* 16 pixels per register, one 16-bit slice of K each, so K is padded to a multiple of 16
+   only (a ResNet 3x3 layer has K = 9*C: 64-bit slices computed 25% padding at K = 144).
+   Each call transposes the pixels' 64-bit words into that layout (16x8 16-bit in-lane
+   transposes, 4 shuffles per 256-bit vector) and splits both operands into low and high
+   nibbles once, since (a ^ b) & 0x0F.. = (a & 0x0F..) ^ (b & 0x0F..): the inner loop is
+   XOR + VPSHUFB (nibble popcount look-up) + ADD per nibble half, on byte counters.
+   Micro-kernel: 4 weight rows (16-bit slices broadcast as 32-bit pairs) x 32 pixels; byte
+   counters hold at most 8 per slice and are flushed every 31 slices, by VPMADDUBSW into
+   one 16-bit popcount per pixel, widened to int32. */
 
-#define XNOR_PX 8
+#define XNOR_PX 16
+#define XNOR_MR 8
 #define XNOR_CHUNK 31
-#define NIB 0x0F0F0F0F0F0F0F0Full
+#define XNOR_GROUP_BYTES 64 /* one slice of 16 pixels: 32 bytes low nibbles, 32 high */
 
-/* 8 pixels' popcounts (two registers of 4 x u64 byte counters) -> 8 x int32 in order. */
-BB_TARGET_AVX2 static inline __m256i sad_pack(__m256i b0, __m256i b1) {
-    const __m256i z = _mm256_setzero_si256();
-    const __m256i s0 = _mm256_sad_epu8(b0, z), s1 = _mm256_sad_epu8(b1, z);
-    const __m256i m = _mm256_blend_epi32(s0, _mm256_slli_epi64(s1, 32), 0xAA);
-    return _mm256_permutevar8x32_epi32(m, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+/* Stores slice vector v (16 pixels x 16 bits) at dst as its low and high nibbles. */
+BB_TARGET_AVX2 static inline void xnor_put(uint8_t *dst, __m256i v) {
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    _mm256_store_si256((__m256i *)dst, _mm256_and_si256(v, nib));
+    _mm256_store_si256((__m256i *)(dst + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+}
+
+/* panel + g*J*64: 16 pixels' slices [J][lo 16 x u16 | hi 16 x u16] for pixels
+   p0 + [0, ncp), ncp a multiple of 16; pixels >= nc read `zero` (a zero row). xbits: rows
+   of W 64-bit words; slice j of a pixel is the j-th u16 of its row (little-endian). */
+BB_TARGET_AVX2 static void xnor_panel(const uint64_t *xbits, size_t W, size_t J, size_t p0,
+                                      size_t nc, size_t ncp, const uint64_t *zero, uint8_t *panel) {
+    for (size_t g = 0; g * 16 < ncp; g++) {
+        uint8_t *dst = panel + g * J * XNOR_GROUP_BYTES;
+        const uint64_t *row[16];
+        for (size_t i = 0; i < 16; i++) row[i] = g * 16 + i < nc ? xbits + (p0 + g * 16 + i) * W : zero;
+        size_t j0 = 0;
+        /* 8 slices (two words) per pixel: 16x8 16-bit transpose, in-lane (pixel i in the
+           low lane, i + 8 in the high lane). A block with more than 4 slices left lies
+           inside the rows, which hold 4*W >= J slices. */
+        for (; j0 + 4 < J; j0 += 8) {
+            __m256i r[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = _mm256_loadu2_m128i((const __m128i *)(row[i + 8] + j0 / 4), (const __m128i *)(row[i] + j0 / 4));
+            const __m256i t0 = _mm256_unpacklo_epi16(r[0], r[1]), t1 = _mm256_unpackhi_epi16(r[0], r[1]);
+            const __m256i t2 = _mm256_unpacklo_epi16(r[2], r[3]), t3 = _mm256_unpackhi_epi16(r[2], r[3]);
+            const __m256i t4 = _mm256_unpacklo_epi16(r[4], r[5]), t5 = _mm256_unpackhi_epi16(r[4], r[5]);
+            const __m256i t6 = _mm256_unpacklo_epi16(r[6], r[7]), t7 = _mm256_unpackhi_epi16(r[6], r[7]);
+            const __m256i u[4] = {_mm256_unpacklo_epi32(t0, t2), _mm256_unpackhi_epi32(t0, t2),
+                                  _mm256_unpacklo_epi32(t1, t3), _mm256_unpackhi_epi32(t1, t3)};
+            const __m256i v[4] = {_mm256_unpacklo_epi32(t4, t6), _mm256_unpackhi_epi32(t4, t6),
+                                  _mm256_unpacklo_epi32(t5, t7), _mm256_unpackhi_epi32(t5, t7)};
+            const size_t ns = J - j0 < 8 ? J - j0 : 8;
+            for (size_t k = 0; k < ns; k++)
+                xnor_put(dst + (j0 + k) * XNOR_GROUP_BYTES,
+                         k % 2 ? _mm256_unpackhi_epi64(u[k / 2], v[k / 2]) : _mm256_unpacklo_epi64(u[k / 2], v[k / 2]));
+        }
+        if (j0 < J) { /* 1..4 slices left: one word per pixel, pixels i, i+4 | i+8, i+12 */
+            __m256i q[4];
+            for (int i = 0; i < 4; i++) {
+                const __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(row[i] + j0 / 4)),
+                                                      _mm_loadl_epi64((const __m128i *)(row[i + 4] + j0 / 4)));
+                const __m128i hi = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(row[i + 8] + j0 / 4)),
+                                                      _mm_loadl_epi64((const __m128i *)(row[i + 12] + j0 / 4)));
+                q[i] = _mm256_set_m128i(hi, lo);
+            }
+            const __m256i a = _mm256_unpacklo_epi16(q[0], q[1]), b = _mm256_unpackhi_epi16(q[0], q[1]);
+            const __m256i c = _mm256_unpacklo_epi16(q[2], q[3]), d = _mm256_unpackhi_epi16(q[2], q[3]);
+            const __m256i e = _mm256_unpacklo_epi32(a, c), f = _mm256_unpackhi_epi32(a, c);
+            const __m256i h0 = _mm256_unpacklo_epi32(b, d), h1 = _mm256_unpackhi_epi32(b, d);
+            const __m256i out[4] = {_mm256_unpacklo_epi64(e, h0), _mm256_unpackhi_epi64(e, h0),
+                                    _mm256_unpacklo_epi64(f, h1), _mm256_unpackhi_epi64(f, h1)};
+            for (size_t k = 0; j0 + k < J; k++) xnor_put(dst + (j0 + k) * XNOR_GROUP_BYTES, out[k]);
+        }
+    }
 }
 
 #define XNOR_STEP(acc, xl, xh, bl, bh)                                                    \
@@ -344,44 +397,80 @@ BB_TARGET_AVX2 static inline __m256i sad_pack(__m256i b0, __m256i b1) {
                                    _mm256_shuffle_epi8(lut, _mm256_xor_si256(xl, bl)),   \
                                    _mm256_shuffle_epi8(lut, _mm256_xor_si256(xh, bh))))
 
-/* w: 4 rows of [W][2] nibble-split words; panel: [2 pixel groups][W][lo 4 | hi 4]. */
-BB_TARGET_AVX2 static void xnor_ukr(const uint64_t *w0, const uint64_t *w1, const uint64_t *w2,
-                                    const uint64_t *w3, const uint64_t *panel, size_t W,
-                                    __m256i pop[BB_MR]) {
+/* 16 byte-counter pairs -> 16 u16 popcounts (<= 8 * XNOR_CHUNK each) */
+BB_TARGET_AVX2 static inline __m256i xnor_pop16(__m256i b) {
+    return _mm256_maddubs_epi16(b, _mm256_set1_epi8(1));
+}
+
+/* Last chunk of a row: K - 2 * popcount for 16 pixels, stored to dst[0, cv). */
+BB_TARGET_AVX2 static inline void xnor_store(__m256i pop16, __m256i kv, int32_t *dst, size_t cv) {
+    const __m256i lo = _mm256_sub_epi32(kv, _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(pop16)), 1));
+    const __m256i hi = _mm256_sub_epi32(kv, _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(pop16, 1)), 1));
+    if (cv == XNOR_PX) {
+        _mm256_storeu_si256((__m256i *)dst, lo);
+        _mm256_storeu_si256((__m256i *)(dst + 8), hi);
+    } else {
+        int32_t t[16] __attribute__((aligned(32)));
+        _mm256_store_si256((__m256i *)t, lo);
+        _mm256_store_si256((__m256i *)(t + 8), hi);
+        memcpy(dst, t, cv * sizeof(int32_t));
+    }
+}
+
+/* ws: a strip of XNOR_MR weight rows [J][row][lo, hi] (broadcast vectors); panel: one
+   group of 16 pixels. Every weight vector is used once per slice, so it is an operand of
+   its XOR straight from memory (no separate load instruction). Chunks before the last
+   leave their popcounts in part[r] (u16: K <= 65535); the last one writes
+   c[r*ldc + (0..cv)] = K - 2 * popcount for the rv valid rows. */
+BB_TARGET_AVX2 static void xnor_ukr(const __m256i *ws, const uint8_t *panel, size_t J, __m256i kv,
+                                    int32_t *c, size_t ldc, size_t rv, size_t cv) {
     const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                          0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    const uint64_t *p0 = panel, *p1 = panel + W * 8;
-    for (int r = 0; r < BB_MR; r++) pop[r] = _mm256_setzero_si256();
-    for (size_t q0 = 0; q0 < W; q0 += XNOR_CHUNK) {
-        const size_t qe = q0 + XNOR_CHUNK < W ? q0 + XNOR_CHUNK : W;
-        __m256i b00 = _mm256_setzero_si256(), b01 = b00, b10 = b00, b11 = b00;
-        __m256i b20 = b00, b21 = b00, b30 = b00, b31 = b00;
+    __m256i part[XNOR_MR];
+    for (size_t q0 = 0; q0 < J; q0 += XNOR_CHUNK) {
+        /* part[] lives in memory across the slice loop, which needs all 16 registers */
+        __asm__ volatile("" ::: "memory");
+        const size_t qe = q0 + XNOR_CHUNK < J ? q0 + XNOR_CHUNK : J;
+        __m256i b0 = _mm256_setzero_si256(), b1 = b0, b2 = b0, b3 = b0;
+        __m256i b4 = b0, b5 = b0, b6 = b0, b7 = b0;
         for (size_t q = q0; q < qe; q++) {
-            const __m256i xl0 = _mm256_load_si256((const __m256i *)(p0 + q * 8));
-            const __m256i xh0 = _mm256_load_si256((const __m256i *)(p0 + q * 8 + 4));
-            const __m256i xl1 = _mm256_load_si256((const __m256i *)(p1 + q * 8));
-            const __m256i xh1 = _mm256_load_si256((const __m256i *)(p1 + q * 8 + 4));
-            __m256i bl = _mm256_set1_epi64x((long long)w0[2 * q]);
-            __m256i bh = _mm256_set1_epi64x((long long)w0[2 * q + 1]);
-            XNOR_STEP(b00, xl0, xh0, bl, bh);
-            XNOR_STEP(b01, xl1, xh1, bl, bh);
-            bl = _mm256_set1_epi64x((long long)w1[2 * q]);
-            bh = _mm256_set1_epi64x((long long)w1[2 * q + 1]);
-            XNOR_STEP(b10, xl0, xh0, bl, bh);
-            XNOR_STEP(b11, xl1, xh1, bl, bh);
-            bl = _mm256_set1_epi64x((long long)w2[2 * q]);
-            bh = _mm256_set1_epi64x((long long)w2[2 * q + 1]);
-            XNOR_STEP(b20, xl0, xh0, bl, bh);
-            XNOR_STEP(b21, xl1, xh1, bl, bh);
-            bl = _mm256_set1_epi64x((long long)w3[2 * q]);
-            bh = _mm256_set1_epi64x((long long)w3[2 * q + 1]);
-            XNOR_STEP(b30, xl0, xh0, bl, bh);
-            XNOR_STEP(b31, xl1, xh1, bl, bh);
+            const __m256i xl = _mm256_load_si256((const __m256i *)(panel + q * XNOR_GROUP_BYTES));
+            const __m256i xh = _mm256_load_si256((const __m256i *)(panel + q * XNOR_GROUP_BYTES + 32));
+            const __m256i *wq = ws + q * 2 * XNOR_MR;
+            XNOR_STEP(b0, xl, xh, _mm256_load_si256(wq + 0), _mm256_load_si256(wq + 1));
+            XNOR_STEP(b1, xl, xh, _mm256_load_si256(wq + 2), _mm256_load_si256(wq + 3));
+            XNOR_STEP(b2, xl, xh, _mm256_load_si256(wq + 4), _mm256_load_si256(wq + 5));
+            XNOR_STEP(b3, xl, xh, _mm256_load_si256(wq + 6), _mm256_load_si256(wq + 7));
+            XNOR_STEP(b4, xl, xh, _mm256_load_si256(wq + 8), _mm256_load_si256(wq + 9));
+            XNOR_STEP(b5, xl, xh, _mm256_load_si256(wq + 10), _mm256_load_si256(wq + 11));
+            XNOR_STEP(b6, xl, xh, _mm256_load_si256(wq + 12), _mm256_load_si256(wq + 13));
+            XNOR_STEP(b7, xl, xh, _mm256_load_si256(wq + 14), _mm256_load_si256(wq + 15));
         }
-        pop[0] = _mm256_add_epi32(pop[0], sad_pack(b00, b01));
-        pop[1] = _mm256_add_epi32(pop[1], sad_pack(b10, b11));
-        pop[2] = _mm256_add_epi32(pop[2], sad_pack(b20, b21));
-        pop[3] = _mm256_add_epi32(pop[3], sad_pack(b30, b31));
+        const __m256i p[XNOR_MR] = {xnor_pop16(b0), xnor_pop16(b1), xnor_pop16(b2), xnor_pop16(b3),
+                                    xnor_pop16(b4), xnor_pop16(b5), xnor_pop16(b6), xnor_pop16(b7)};
+        if (qe == J) {
+            for (size_t r = 0; r < rv; r++)
+                xnor_store(q0 == 0 ? p[r] : _mm256_add_epi16(part[r], p[r]), kv, c + r * ldc, cv);
+        } else {
+            for (int r = 0; r < XNOR_MR; r++) part[r] = q0 == 0 ? p[r] : _mm256_add_epi16(part[r], p[r]);
+        }
+    }
+}
+
+/* Expands weight rows [m0, m0 + XNOR_MR) into strip [J][row][lo, hi]: each nibble-split
+   16-bit slice broadcast to all 16 lanes, so the inner loop loads it instead of
+   broadcasting; rows >= M are zero. */
+BB_TARGET_AVX2 static void xnor_strip(const bb_weights *w, size_t m0, size_t J, __m256i *strip) {
+    for (size_t r = 0; r < XNOR_MR; r++) {
+        const size_t m = m0 + r;
+        for (size_t j = 0; j < J; j++) {
+            const uint16_t v = m < (size_t)w->rows
+                                   ? (uint16_t)(bb__load_u64(w->codes + m * (size_t)w->row_bytes + 8 * (j / 4)) >>
+                                                (16 * (j % 4)))
+                                   : 0;
+            strip[(j * XNOR_MR + r) * 2] = _mm256_set1_epi16((short)(v & 0x0F0F));
+            strip[(j * XNOR_MR + r) * 2 + 1] = _mm256_set1_epi16((short)((v >> 4) & 0x0F0F));
+        }
     }
 }
 
@@ -389,56 +478,39 @@ BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbit
                                        int32_t *c, size_t ldc) {
     const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K);
     if (M == 0 || n == 0) return;
+    if (K > 65535) { /* the per-pixel partial popcounts are u16 */
+        bb_gemm_xnor_ref(w, xbits, n, c, ldc);
+        return;
+    }
     if (W == 0) {
         for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
         return;
     }
-    /* Weight rows as nibble-split pairs [W][lo, hi]; row M is all zero (padding rows). */
-    uint64_t *wr = (uint64_t *)bb__alloc((M + 1) * W * 2 * sizeof(uint64_t));
-    for (size_t m = 0; m <= M; m++)
-        for (size_t q = 0; q < W; q++) {
-            const uint64_t v = m < M ? bb__load_u64(w->codes + m * (size_t)w->row_bytes + 8 * q) : 0;
-            wr[(m * W + q) * 2] = v & NIB;
-            wr[(m * W + q) * 2 + 1] = (v >> 4) & NIB;
-        }
-    const size_t NC = 256;
-    uint64_t *panel = (uint64_t *)bb__alloc(NC * W * 2 * sizeof(uint64_t));
+    const size_t J = (K + 15) / 16;
+    /* The pixel panel (up to 1 MB) is built once per NC pixels; the weight strip of
+       one row block (XNOR_MR * J * 64 bytes, L1 for K <= 1024) once per panel and block. */
+    size_t NC = ((size_t)1 << 20) / (J * XNOR_GROUP_BYTES) * 16 / XNOR_PX * XNOR_PX;
+    if (NC < XNOR_PX) NC = XNOR_PX;
+    if (NC > bb__round_up(n, XNOR_PX)) NC = bb__round_up(n, XNOR_PX);
+    uint8_t *panel = (uint8_t *)bb__alloc(NC / 16 * J * XNOR_GROUP_BYTES);
+    __m256i *strip = (__m256i *)bb__alloc(XNOR_MR * J * 2 * sizeof(__m256i));
+    uint64_t *zero = (uint64_t *)bb__alloc(W * sizeof(uint64_t));
+    memset(zero, 0, W * sizeof(uint64_t));
     const __m256i kv = _mm256_set1_epi32((int32_t)K);
-    __m256i pop[BB_MR];
     for (size_t n0 = 0; n0 < n; n0 += NC) {
         const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, XNOR_PX);
-        /* panel: [pixel group of 4][word][lo: 4 pixels | hi: 4 pixels] */
-        for (size_t pg = 0; pg < ncp / 4; pg++)
-            for (size_t q = 0; q < W; q++)
-                for (size_t i = 0; i < 4; i++) {
-                    const size_t j = pg * 4 + i;
-                    const uint64_t v = j < nc ? xbits[(n0 + j) * W + q] : 0;
-                    panel[(pg * W + q) * 8 + i] = v & NIB;
-                    panel[(pg * W + q) * 8 + 4 + i] = (v >> 4) & NIB;
-                }
-        for (size_t pb = 0; pb < ncp; pb += XNOR_PX) {
-            const size_t cv = bb__min(XNOR_PX, nc - pb);
-            for (size_t mb = 0; mb < M; mb += BB_MR) {
-                const uint64_t *rows[BB_MR];
-                for (size_t r = 0; r < BB_MR; r++) rows[r] = wr + (mb + r < M ? mb + r : M) * W * 2;
-                xnor_ukr(rows[0], rows[1], rows[2], rows[3], panel + (pb / 4) * W * 8, W, pop);
-                const size_t rv = bb__min(BB_MR, M - mb);
-                for (size_t r = 0; r < rv; r++) {
-                    const __m256i v = _mm256_sub_epi32(kv, _mm256_slli_epi32(pop[r], 1));
-                    int32_t *dst = c + (mb + r) * ldc + n0 + pb;
-                    if (cv == XNOR_PX) {
-                        _mm256_storeu_si256((__m256i *)dst, v);
-                    } else {
-                        int32_t t[8] __attribute__((aligned(32)));
-                        _mm256_store_si256((__m256i *)t, v);
-                        memcpy(dst, t, cv * sizeof(int32_t));
-                    }
-                }
-            }
+        xnor_panel(xbits, W, J, n0, nc, ncp, zero, panel);
+        for (size_t mb = 0; mb < M; mb += XNOR_MR) {
+            const size_t rv = bb__min(XNOR_MR, M - mb);
+            xnor_strip(w, mb, J, strip);
+            for (size_t pb = 0; pb < ncp; pb += XNOR_PX)
+                xnor_ukr(strip, panel + (pb / 16) * J * XNOR_GROUP_BYTES, J, kv, c + mb * ldc + n0 + pb, ldc,
+                         rv, bb__min(XNOR_PX, nc - pb));
         }
     }
+    free(zero);
+    free(strip);
     free(panel);
-    free(wr);
 }
 
 /* ============================================================ requantization ==== */
