@@ -168,7 +168,7 @@ public enum Convolution {
     /// Winograd F(4×4, 3×3) (`bb_convw_*`); nil where it does not apply. Images are split
     /// over threads, or, for a batch smaller than the thread count, each image's input
     /// channels, 36 transform-domain GEMMs and output tile rows are (every split gives the
-    /// same bits).
+    /// same bits). The transformed weights of a small batch come from `PackedWeightCache`.
     static func winograd(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
                          outH oh: Int, outW ow: Int, activation: FusedActivation) -> Tensor? {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
@@ -176,27 +176,35 @@ public enum Convolution {
         var shape = cShape(input, weight, g, oh, ow)
         guard bb_convw_applies(&shape) != 0 else { return nil }
         let scratch = (xp: bb_convw_padded_floats(&shape), v: bb_convw_v_floats(&shape), m: bb_convw_m_floats(&shape))
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bb_convw_packed_floats(&shape)))
-        defer { packed.deallocate() }
+        let packedCount = max(1, bb_convw_packed_floats(&shape))
+        /// The weight transform, split over input channels (independent per channel).
+        func pack() -> [Float] {
+            [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
+                weight.data.withUnsafeBufferPointer { wBuf in
+                    let s = shape, wt = wBuf.baseAddress!, dst = buf.baseAddress!
+                    Parallel.forRanges(cin) { r in
+                        var s = s
+                        bb_convw_pack_weights(&s, wt, dst, Int32(r.lowerBound), Int32(r.upperBound))
+                    }
+                }
+                count = packedCount
+            }
+        }
+        let packed = n < Parallel.threadCount
+            ? PackedWeightCache.shared.packed(weight.data, variant: cacheVariant(0, shape), make: pack) : pack()
         let (act, lo, hi) = activation.cCode
         let inPlane = cin * h * w, outPlane = cout * oh * ow, rows = bb_convw_tile_rows(&shape)
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         func allocate() -> UnsafeMutablePointer<Float> {
             UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch.xp + scratch.v + scratch.m))
         }
-        weight.data.withUnsafeBufferPointer { wBuf in
+        packed.withUnsafeBufferPointer { pBuf in
         input.data.withUnsafeBufferPointer { xBuf in
         out.data.withUnsafeMutableBufferPointer { yBuf in
-            let x = xBuf.baseAddress!, wt = wBuf.baseAddress!, y = yBuf.baseAddress!
+            let x = xBuf.baseAddress!, pk = pBuf.baseAddress!, y = yBuf.baseAddress!
             (bias?.data).withUnsafeBufferPointerIfPresent { bp in
                 let s = shape
-                /// The weight transform of input channels `r` (independent per channel).
-                func pack(_ r: Range<Int>) {
-                    var s = s
-                    bb_convw_pack_weights(&s, wt, packed, Int32(r.lowerBound), Int32(r.upperBound))
-                }
                 if n >= Parallel.threadCount {
-                    Parallel.forRanges(cin) { pack($0) }
                     Parallel.forRanges(n) { range in
                         var s = s
                         let buf = allocate()
@@ -204,26 +212,24 @@ public enum Convolution {
                         let v = buf + scratch.xp, m = v + scratch.v
                         for img in range {
                             bb_convw_input(&s, x + img * inPlane, buf, v, 0, Int32(cin))
-                            bb_convw_gemm(&s, v, packed, m, 0, Int32(BB_CONVW_XI))
+                            bb_convw_gemm(&s, v, pk, m, 0, Int32(BB_CONVW_XI))
                             bb_convw_output(&s, m, bp, act, lo, hi, y + img * outPlane, 0, rows)
                         }
                     }
                 } else {
                     // Fewer images than threads: each phase of an image is split instead (input
-                    // channels, then the 36 GEMMs, then output tile rows); the weight transform
-                    // shares the first image's input dispatch, as both split channels.
+                    // channels, then the 36 GEMMs, then output tile rows).
                     let buf = allocate()
                     defer { buf.deallocate() }
                     let v = buf + scratch.xp, m = v + scratch.v
                     for img in 0..<n {
                         Parallel.forRanges(cin) { r in
                             var s = s
-                            if img == 0 { pack(r) }
                             bb_convw_input(&s, x + img * inPlane, buf, v, Int32(r.lowerBound), Int32(r.upperBound))
                         }
                         Parallel.forRanges(Int(BB_CONVW_XI)) { r in
                             var s = s
-                            bb_convw_gemm(&s, v, packed, m, Int32(r.lowerBound), Int32(r.upperBound))
+                            bb_convw_gemm(&s, v, pk, m, Int32(r.lowerBound), Int32(r.upperBound))
                         }
                         Parallel.forRanges(Int(rows)) { r in
                             var s = s
@@ -236,7 +242,14 @@ public enum Convolution {
         return out
     }
 
-    /// The direct kernel: weights packed once per call, each image zero-padded once, then
+    /// The `PackedWeightCache` variant of a packing: algorithm (0 Winograd, 1 direct) and
+    /// every field of the shape the packing functions are given.
+    static func cacheVariant(_ algorithm: Int32, _ s: bb_convf_shape) -> [Int32] {
+        [algorithm, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.sh, s.sw, s.dh, s.dw, s.pt, s.pl, s.oh, s.ow]
+    }
+
+    /// The direct kernel: weights packed once per call (for a batch smaller than the thread
+    /// count: once per weight tensor, `PackedWeightCache`), each image zero-padded once, then
     /// output tiles (16 channels × 6 pixels) over the images (or over one image's tiles when
     /// the batch is smaller than the thread count).
     static func direct(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2DGeometry,
@@ -246,10 +259,14 @@ public enum Convolution {
         var shape = cShape(input, weight, g, oh, ow)
         let packedCount = bb_convf_packed_floats(&shape), paddedCount = bb_convf_padded_floats(&shape)
         let taps = cin * g.kernelH * g.kernelW
-        let packed = [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
-            weight.data.withUnsafeBufferPointer { bb_convf_pack_weights(&shape, $0.baseAddress!, buf.baseAddress!) }
-            count = packedCount
+        func pack() -> [Float] {
+            [Float](unsafeUninitializedCapacity: packedCount) { buf, count in
+                weight.data.withUnsafeBufferPointer { bb_convf_pack_weights(&shape, $0.baseAddress!, buf.baseAddress!) }
+                count = packedCount
+            }
         }
+        let packed = n < Parallel.threadCount
+            ? PackedWeightCache.shared.packed(weight.data, variant: cacheVariant(1, shape), make: pack) : pack()
         let offsets = [Int32](unsafeUninitializedCapacity: taps) { buf, count in
             bb_convf_offsets(&shape, buf.baseAddress!); count = taps
         }
