@@ -5,14 +5,9 @@
 #    engine-parity mode;
 #  - the engine's packed weight bytes equal the predicted (PackedSize) bytes.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-BIN=${1:-.build/release/bitbudget}
-SHARED=${SHARED:-../shared}
+source "$(dirname "$0")/preamble.bash" "$@"
 M="$SHARED/models/resnet20_cifar10.onnx"
-if [ ! -f "$M" ]; then
-  if [ "${BITBUDGET_REQUIRE_SHARED:-0}" = 1 ]; then echo "missing $M"; exit 1; fi
-  echo "skip: $M not found"; exit 0
-fi
+require "$M"
 status=0
 for u in 8/8 4/8; do
   out=$("$BIN" run "$M" --data "$SHARED/data/cifar10" --uniform "$u" --parity)

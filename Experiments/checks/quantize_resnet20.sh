@@ -4,14 +4,9 @@
 #  - uniform 3-bit per-channel weights (first/last 8-bit, 8-bit activations) with statistics
 #    correction: ≥ 88.0%.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-BIN=${1:-.build/release/bitbudget}
-SHARED=${SHARED:-../shared}
+source "$(dirname "$0")/preamble.bash" "$@"
 M="$SHARED/models/resnet20_cifar10.onnx"
-if [ ! -f "$M" ]; then
-  if [ "${BITBUDGET_REQUIRE_SHARED:-0}" = 1 ]; then echo "missing $M"; exit 1; fi
-  echo "skip: $M not found"; exit 0
-fi
+require "$M"
 run() { "$BIN" quantize "$M" --data "$SHARED/data/cifar10" "$@"; }
 out8=$(run --uniform 8/8); echo "$out8" | grep -E "^(float|quantized|corrected) "
 out3=$(run --uniform 3/8); echo "$out3" | grep -E "^(float|quantized|corrected) "

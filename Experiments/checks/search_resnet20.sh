@@ -8,14 +8,9 @@
 # frontier.csv has the documented header. --frontier-points 0 keeps the run short (no extra
 # evaluation-split measurements).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-BIN=${1:-.build/release/bitbudget}
-SHARED=${SHARED:-../shared}
+source "$(dirname "$0")/preamble.bash" "$@"
 M="$SHARED/models/resnet20_cifar10.onnx"
-if [ ! -f "$M" ]; then
-  if [ "${BITBUDGET_REQUIRE_SHARED:-0}" = 1 ]; then echo "missing $M"; exit 1; fi
-  echo "skip: $M not found"; exit 0
-fi
+require "$M"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 log=$("$BIN" search "$M" --data "$SHARED/data/cifar10" --budget 2.5bits,3bits,4bits --allocator dp \
