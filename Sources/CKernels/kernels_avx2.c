@@ -329,9 +329,10 @@ BB_TARGET_AVX2 void bb__gemm_ternary_u8_avx2(const bb_weights *w, const uint8_t 
    Micro-kernel: 8 weight rows (each slice pre-broadcast to a vector, the XOR's memory
    operand) x 16 pixels; byte counters hold at most 8 per slice and are folded every 31
    slices, by VPMADDUBSW, into one u16 popcount per pixel, widened to int32 at the end.
-   In-process A/B on the three kernel-bench shapes: 32-bit broadcasts from memory instead
-   of the pre-broadcast vectors were 2-7% slower; a 4 x 32 tile (popcounts through memory)
-   2-10% slower. */
+   In-process A/B on the three kernel-bench shapes (old and new kernel in one binary, as
+   Experiments/XNORBench/run.sh --against does; the variants were uncommitted drafts of this
+   file): 32-bit broadcasts from memory instead of the pre-broadcast vectors were 2-7%
+   slower; a 4 x 32 tile (popcounts through memory) 2-10% slower. */
 
 #define XNOR_PX 16
 #define XNOR_MR 8
@@ -490,12 +491,13 @@ BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbit
         return;
     }
     const size_t J = (K + 15) / 16;
-    /* The pixel panel (up to 1 MB) is built once per NC pixels; the weight strip of
-       one row block (XNOR_MR * J * 64 bytes, L1 for K <= 1024) once per panel and block. */
-    size_t NC = ((size_t)1 << 20) / (J * XNOR_GROUP_BYTES) * 16 / XNOR_PX * XNOR_PX;
+    /* The pixel panel (up to 1 MB: NC pixels, a multiple of the 16-pixel group) is built
+       once per NC pixels; the weight strip of one row block (XNOR_MR * J * 64 bytes, within
+       a 32 KB L1 for K <= 1024) once per panel and block. */
+    size_t NC = ((size_t)1 << 20) / (J * XNOR_GROUP_BYTES) * XNOR_PX;
     if (NC < XNOR_PX) NC = XNOR_PX;
     if (NC > bb__round_up(n, XNOR_PX)) NC = bb__round_up(n, XNOR_PX);
-    uint8_t *panel = (uint8_t *)bb__alloc(NC / 16 * J * XNOR_GROUP_BYTES);
+    uint8_t *panel = (uint8_t *)bb__alloc(NC / XNOR_PX * J * XNOR_GROUP_BYTES);
     __m256i *strip = (__m256i *)bb__alloc(XNOR_MR * J * 2 * sizeof(__m256i));
     uint64_t *zero = (uint64_t *)bb__alloc(W * sizeof(uint64_t));
     memset(zero, 0, W * sizeof(uint64_t));
@@ -507,7 +509,7 @@ BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbit
             const size_t rv = bb__min(XNOR_MR, M - mb);
             xnor_strip(w, mb, J, strip);
             for (size_t pb = 0; pb < ncp; pb += XNOR_PX)
-                xnor_ukr(strip, panel + (pb / 16) * J * XNOR_GROUP_BYTES, J, kv, c + mb * ldc + n0 + pb, ldc,
+                xnor_ukr(strip, panel + (pb / XNOR_PX) * J * XNOR_GROUP_BYTES, J, kv, c + mb * ldc + n0 + pb, ldc,
                          rv, bb__min(XNOR_PX, nc - pb));
         }
     }

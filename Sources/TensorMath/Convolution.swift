@@ -190,8 +190,7 @@ public enum Convolution {
                 count = packedCount
             }
         }
-        let packed = n < Parallel.threadCount
-            ? PackedWeightCache.shared.packed(weight.data, variant: cacheVariant(0, shape), make: pack) : pack()
+        let packed = packedWeights(weight, batch: n, algorithm: 0, shape: shape, pack: pack)
         let (act, lo, hi) = activation.cCode
         let inPlane = cin * h * w, outPlane = cout * oh * ow, rows = bb_convw_tile_rows(&shape)
         var out = Tensor(uninitialized: [n, cout, oh, ow])
@@ -242,10 +241,14 @@ public enum Convolution {
         return out
     }
 
-    /// The `PackedWeightCache` variant of a packing: algorithm (0 Winograd, 1 direct) and
-    /// every field of the shape the packing functions are given.
-    static func cacheVariant(_ algorithm: Int32, _ s: bb_convf_shape) -> [Int32] {
-        [algorithm, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.sh, s.sw, s.dh, s.dw, s.pt, s.pl, s.oh, s.ow]
+    /// The packed weights of a call: from `PackedWeightCache` when the batch is smaller than
+    /// the thread count (keyed by the algorithm, 0 Winograd or 1 direct, and every field of
+    /// the shape the packing functions are given), else `pack()` afresh.
+    static func packedWeights(_ weight: Tensor, batch n: Int, algorithm: Int32, shape s: bb_convf_shape,
+                              pack: () -> [Float]) -> [Float] {
+        guard n < Parallel.threadCount else { return pack() }
+        let variant = [algorithm, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.sh, s.sw, s.dh, s.dw, s.pt, s.pl, s.oh, s.ow]
+        return PackedWeightCache.shared.packed(weight.data, variant: variant, make: pack)
     }
 
     /// The direct kernel: weights packed once per call (for a batch smaller than the thread
@@ -265,8 +268,7 @@ public enum Convolution {
                 count = packedCount
             }
         }
-        let packed = n < Parallel.threadCount
-            ? PackedWeightCache.shared.packed(weight.data, variant: cacheVariant(1, shape), make: pack) : pack()
+        let packed = packedWeights(weight, batch: n, algorithm: 1, shape: shape, pack: pack)
         let offsets = [Int32](unsafeUninitializedCapacity: taps) { buf, count in
             bb_convf_offsets(&shape, buf.baseAddress!); count = taps
         }
