@@ -146,13 +146,23 @@ for (m, k, n) in shapes {
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: cb, alignment: 64)
         convBuffers += [state, scratch]
         let per = geometry.channels * side * side, cols = geometry.cols
-        cases.append(Case(name: "conv+requant, \(f) (engine layer)", level: CPUFeatures.active) {
+        let layer = {
             for i in 0..<opt.batch {
                 plan.convolveRequantized(imgp + i * per, geometry: geometry, xZeroPoint: 3, requantizer: rq,
                                          out: out + i * m * cols, ldo: cols, acc: c + i * m * cols, lda: cols,
                                          state: state, scratch: scratch)
             }
-        })
+        }
+        let path = plan.usesWinograd(geometry) ? "Winograd F(2x2,3x3)" : "direct"
+        cases.append(Case(name: "conv+requant, \(f) (engine layer, \(path))", level: CPUFeatures.active, body: layer))
+        if plan.usesWinograd(geometry) {
+            // the same layer on the direct channels-last tiles: what Winograd gains in the engine
+            cases.append(Case(name: "conv+requant, \(f) (engine layer, direct)", level: CPUFeatures.active) {
+                GEMMPlan.winogradEnabled = false
+                defer { GEMMPlan.winogradEnabled = true }
+                layer()
+            })
+        }
     }
     cases.append(Case(name: "requantize int32->u8", level: CPUFeatures.active) {
         rq.requantizeU8(c, cols: n, lda: n, out: out, ldo: n)

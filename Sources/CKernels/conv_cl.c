@@ -17,7 +17,7 @@
      wide (b = 8): int16 [g][16][2], g = tap*Cp/2 + c/2, over an int16 HWC copy -- VPMADDWD.
    Only symmetric weights (no zero points) take this path; the row correction zx*R[m] and the
    bias fold into one per-channel constant (mod 2^32, as the reference's wrapping sums). */
-#include "internal.h"
+#include "conv_cl.h"
 
 #if BB_X86
 /* Bytes per HWC element (int16 for the 8-bit VPMADDWD path) and the padded channel count. */
@@ -51,6 +51,7 @@ int bb_gemm_plan_prepare_conv(bb_gemm_plan *p, const bb_conv_geom *g) {
                 if (esz == 2) ((int16_t *)strip)[idx] = v;
                 else ((int8_t *)strip)[idx] = v;
             }
+    bb__wino_prepare(p, g, wv);
     free(wv);
     p->cl_strip = strip;
     p->cl_c = C;
@@ -103,7 +104,7 @@ size_t bb_conv_requant_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *
     size_t s = bb_conv_u8_scratch_bytes(p, g);
 #if BB_X86
     if (p != NULL && p->cl_strip != NULL) {
-        const size_t c = 6 * bb__round_up(p->M, 16) * sizeof(int32_t) + 64;
+        const size_t c = bb__cl_rq_bytes(p->M) + bb__wino_scratch_bytes(p, g);
         if (c > s) s = c;
     }
 #endif
@@ -182,51 +183,14 @@ BB_TARGET_AVX2 static void cl_copy_interior(const bb_conv_geom *g, size_t Cp, in
     }
 }
 
-/* Per-channel requantization constants, 16-channel blocks (channels past M: multiplier 0). */
-typedef struct cl_rq {
-    int32_t *corr, *mult, *lsh, *rsh, *mask, *half;
-    __m256i zo, lo, hi;
-} cl_rq;
-
-/* MBQM(acc + corr) + zo, clamped, for 8 channels [m, m+8): per-lane multiplier and shifts. */
-BB_TARGET_AVX2 static inline __m256i cl_requant8(__m256i acc, const cl_rq *q, size_t m) {
-    const __m256i mult = _mm256_load_si256((const __m256i *)(q->mult + m));
-    __m256i x = _mm256_add_epi32(acc, _mm256_load_si256((const __m256i *)(q->corr + m)));
-    x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(q->lsh + m)));
-    /* SRDHM: floor((x*mult + 2^30) / 2^31); mult is never INT32_MIN (Q31 in [2^30, 2^31) or 0) */
-    const __m256i nudge = _mm256_set1_epi64x((long long)1 << 30);
-    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, mult), nudge);
-    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32)), nudge);
-    x = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
-    /* RDBPOT by the per-lane exponent, ties away from zero */
-    const __m256i e = _mm256_load_si256((const __m256i *)(q->rsh + m));
-    const __m256i rem = _mm256_and_si256(x, _mm256_load_si256((const __m256i *)(q->mask + m)));
-    const __m256i thr = _mm256_add_epi32(_mm256_load_si256((const __m256i *)(q->half + m)), _mm256_srli_epi32(x, 31));
-    x = _mm256_sub_epi32(_mm256_srav_epi32(x, e), _mm256_cmpgt_epi32(rem, thr));
-    x = _mm256_add_epi32(x, q->zo);
-    return _mm256_max_epi32(_mm256_min_epi32(x, q->hi), q->lo);
-}
-
 /* Requantizes a 4-pixel x 16-channel tile (c[r][h]: pixel r, channels m0 + 8h ..) and stores
    it to out[(m0 + ch)*ldo + p + r] for ch < nch, r < npx. */
-#define CL_INLINE static inline __attribute__((always_inline))
-
 BB_TARGET_AVX2 CL_INLINE void cl_store(__m256i c00, __m256i c01, __m256i c10, __m256i c11,
                                            __m256i c20, __m256i c21, __m256i c30, __m256i c31,
                                            const cl_rq *q, size_t m0, uint8_t *out, size_t ldo,
                                            size_t p, size_t npx, size_t nch) {
-    const __m256i tr = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-                                        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    /* values lie in [0, 255]: the saturating packs are exact */
-    const __m256i a0 = _mm256_packs_epi32(cl_requant8(c00, q, m0), cl_requant8(c10, q, m0));
-    const __m256i b0 = _mm256_packs_epi32(cl_requant8(c20, q, m0), cl_requant8(c30, q, m0));
-    const __m256i a1 = _mm256_packs_epi32(cl_requant8(c01, q, m0 + 8), cl_requant8(c11, q, m0 + 8));
-    const __m256i b1 = _mm256_packs_epi32(cl_requant8(c21, q, m0 + 8), cl_requant8(c31, q, m0 + 8));
-    /* lane l of packus(a, b): bytes r*4 + c = pixel r, channel 4l + c; the shuffle makes dword c
-       hold channel (4l + c)'s four pixels */
     uint32_t t[16] __attribute__((aligned(32)));
-    _mm256_store_si256((__m256i *)t, _mm256_shuffle_epi8(_mm256_packus_epi16(a0, b0), tr));
-    _mm256_store_si256((__m256i *)(t + 8), _mm256_shuffle_epi8(_mm256_packus_epi16(a1, b1), tr));
+    cl_pack16(c00, c01, c10, c11, c20, c21, c30, c31, q, m0, t);
     if (npx == 4) {
         for (size_t ch = 0; ch < nch; ch++) memcpy(out + (m0 + ch) * ldo + p, &t[ch], 4);
     } else {
@@ -368,22 +332,21 @@ CL_LOOP(cl_loop_tn, cl_tile_tn)
 CL_LOOP(cl_loop_wide, cl_tile_wide)
 #undef CL_LOOP
 
-BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x,
-                                   int32_t zx, size_t p0, size_t p1, const bb_requant_params *rp,
-                                   uint8_t *out, size_t ldo, void *state, void *scratch) {
-    const size_t M = p->M, G = p->cl_G, Cp = cl_cp(g), esz = cl_esz(p);
-    const size_t Wp = g->w + 2 * g->pw, Hp = g->h + 2 * g->ph, ow = bb_conv_out_w(g);
+BB_TARGET_AVX2 uint8_t *bb__cl_input(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
+                                     int wide, void *state) {
+    const size_t Cp = cl_cp(g), esz = wide ? 2 : 1;
+    const size_t Wp = g->w + 2 * g->pw, Hp = g->h + 2 * g->ph;
     cl_tag want;
     memset(&want, 0, sizeof want);
     want.magic = CL_MAGIC;
     want.g = *g;
     want.zx = zx;
-    want.wide = p->wide;
+    want.wide = wide;
     uint8_t *xp = (uint8_t *)state + CL_TAG_BYTES;
     int32_t *off = (int32_t *)(xp + cl_padded_bytes(p, g));
     if (memcmp(state, &want, sizeof want) != 0) { /* new, or made for another layer */
         const size_t n = Hp * Wp * Cp;
-        if (p->wide) for (size_t i = 0; i < n; i++) ((uint16_t *)xp)[i] = (uint16_t)zx;
+        if (wide) for (size_t i = 0; i < n; i++) ((uint16_t *)xp)[i] = (uint16_t)zx;
         else memset(xp, zx, n);
         const size_t per = 4 / esz; /* channels per 32-bit broadcast, as the strip */
         size_t gi = 0;
@@ -393,35 +356,50 @@ BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g,
                     off[gi++] = (int32_t)(((i * g->dh * Wp + j * g->dw) * Cp + c) * esz);
         memcpy(state, &want, sizeof want);
     }
-    cl_copy_interior(g, Cp, p->wide, x, xp);
+    cl_copy_interior(g, Cp, wide, x, xp);
+    return xp;
+}
 
-    /* per-channel constants: corr = bias - zx*R (mod 2^32), Q31 multiplier, shifts */
-    const size_t Mp = bb__round_up(M, 16);
-    cl_rq q;
+BB_TARGET_AVX2 void *bb__cl_rq_build(const bb_gemm_plan *p, const bb_requant_params *rp, int32_t zx, void *scratch,
+                      cl_rq *q) {
+    const size_t M = p->M, Mp = bb__round_up(M, 16);
     int32_t *base = (int32_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    q.corr = base;
-    q.mult = base + Mp;
-    q.lsh = base + 2 * Mp;
-    q.rsh = base + 3 * Mp;
-    q.mask = base + 4 * Mp;
-    q.half = base + 5 * Mp;
+    q->corr = base;
+    q->mult = base + Mp;
+    q->lsh = base + 2 * Mp;
+    q->rsh = base + 3 * Mp;
+    q->mask = base + 4 * Mp;
+    q->half = base + 5 * Mp;
     for (size_t m = 0; m < Mp; m++) {
         if (m < M) {
             const int32_t sh = rp->shift[m], e = sh > 0 ? 0 : -sh;
-            q.corr[m] = (int32_t)((uint32_t)(rp->bias ? rp->bias[m] : 0) - (uint32_t)zx * (uint32_t)p->rowsum[m]);
-            q.mult[m] = rp->multiplier[m];
-            q.lsh[m] = sh > 0 ? sh : 0;
-            q.rsh[m] = e;
-            q.mask[m] = (int32_t)(((int64_t)1 << e) - 1);
-            q.half[m] = q.mask[m] >> 1;
+            q->corr[m] = (int32_t)((uint32_t)(rp->bias ? rp->bias[m] : 0) - (uint32_t)zx * (uint32_t)p->rowsum[m]);
+            q->mult[m] = rp->multiplier[m];
+            q->lsh[m] = sh > 0 ? sh : 0;
+            q->rsh[m] = e;
+            q->mask[m] = (int32_t)(((int64_t)1 << e) - 1);
+            q->half[m] = q->mask[m] >> 1;
         } else {
-            q.corr[m] = q.mult[m] = q.lsh[m] = q.rsh[m] = q.mask[m] = q.half[m] = 0;
+            q->corr[m] = q->mult[m] = q->lsh[m] = q->rsh[m] = q->mask[m] = q->half[m] = 0;
         }
     }
     const int32_t qlo = rp->qmin > 0 ? rp->qmin : 0, qhi = rp->qmax < 255 ? rp->qmax : 255;
-    q.zo = _mm256_set1_epi32(rp->out_zero_point);
-    q.lo = _mm256_set1_epi32(qlo);
-    q.hi = _mm256_set1_epi32(qhi);
+    q->zo = _mm256_set1_epi32(rp->out_zero_point);
+    q->lo = _mm256_set1_epi32(qlo);
+    q->hi = _mm256_set1_epi32(qhi);
+    return base + 6 * Mp;
+}
+
+BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x,
+                                   int32_t zx, size_t p0, size_t p1, const bb_requant_params *rp,
+                                   uint8_t *out, size_t ldo, void *state, void *scratch) {
+    const size_t M = p->M, G = p->cl_G, Cp = cl_cp(g), esz = cl_esz(p);
+    const size_t Wp = g->w + 2 * g->pw, ow = bb_conv_out_w(g);
+    const uint8_t *xp = bb__cl_input(p, g, x, zx, p->wide, state);
+    const int32_t *off = (const int32_t *)(xp + cl_padded_bytes(p, g));
+    const size_t Mp = bb__round_up(M, 16);
+    cl_rq q;
+    bb__cl_rq_build(p, rp, zx, scratch, &q);
 
     const size_t rstep = g->sh * Wp * Cp * esz, cstep = g->sw * Cp * esz;
     const cl_loop_args la = {.xp = xp, .off = off, .strip = (const int8_t *)p->cl_strip, .G = G, .M = M,
@@ -432,6 +410,16 @@ BB_TARGET_AVX2 static void conv_cl(const bb_gemm_plan *p, const bb_conv_geom *g,
     else cl_loop_tn(&la);
 }
 #endif /* BB_X86 */
+
+int bb_conv_requant_uses_winograd(const bb_gemm_plan *p, const bb_conv_geom *g) {
+#if BB_X86
+    return p != NULL && g != NULL && cl_ready(p, g, 0) && bb__wino_ready(p, g);
+#else
+    (void)p;
+    (void)g;
+    return 0;
+#endif
+}
 
 void bb_conv_requant_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x,
                         int32_t zx, size_t p0, size_t p1, const struct bb_requant_params *rq,
@@ -448,7 +436,8 @@ void bb_conv_requant_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint
             memset(state, 0, CL_TAG_BYTES);
         }
         if (scratch == NULL) scratch = own_scratch = bb__alloc(bb_conv_requant_scratch_bytes(p, g));
-        conv_cl(p, g, x, zx, p0, p1, rq, out, ldo, state, scratch);
+        if (bb__wino_ready(p, g)) bb__conv_wino(p, g, x, zx, p0, p1, rq, out, ldo, state, scratch);
+        else conv_cl(p, g, x, zx, p0, p1, rq, out, ldo, state, scratch);
         free(own_state);
         free(own_scratch);
         return;

@@ -115,6 +115,8 @@ void bb__plan_release(bb_gemm_plan *p) {
     free(p->strip);
     free(p->cl_strip);
     p->cl_strip = NULL;
+    free(p->wino_strip);
+    p->wino_strip = NULL;
     free(p->rowsum);
     free(p->zs);
     p->strip = NULL;

@@ -96,6 +96,9 @@ struct bb_gemm_plan {
     /* channels-last convolution strip (conv_cl.c), built by bb_gemm_plan_prepare_conv */
     void *cl_strip;
     size_t cl_c, cl_kh, cl_kw, cl_G;
+    /* integer Winograd F(2x2, 3x3) strip (conv_wino.c), built with cl_strip when the geometry
+       allows: int16 [xi][M/16][C/2][16][2], the transformed weights (2G) g (2G)^T */
+    void *wino_strip;
 };
 
 /* Source of GEMM panels: packs columns [n0, n0+nc) of the (possibly implicit) X into the

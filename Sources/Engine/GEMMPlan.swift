@@ -86,6 +86,21 @@ public final class GEMMPlan: @unchecked Sendable {
         return bb_gemm_plan_prepare_conv(plan, &g) != 0
     }
 
+    /// Whether `convolveRequantized` computes `geometry` with the exact integer Winograd
+    /// F(2×2, 3×3) tiles at the active level (3×3, stride 1, channels a multiple of 16, even
+    /// output size, after `prepareConvolution`); the codes are the same either way.
+    public func usesWinograd(_ geometry: Im2Col) -> Bool {
+        var g = geometry.cGeometry
+        return bb_conv_requant_uses_winograd(plan, &g) != 0
+    }
+
+    /// Process-wide switch of the Winograd path (tests and benchmarks compare both; the
+    /// environment variable `BITBUDGET_WINOGRAD=0` starts a process with it off).
+    public static var winogradEnabled: Bool {
+        get { bb_winograd_enabled() != 0 }
+        set { bb_set_winograd(newValue ? 1 : 0) }
+    }
+
     /// Bytes of a `convolveRequantized` state for `geometry` (also enough for `convolve`).
     public func requantizedConvolutionStateBytes(_ geometry: Im2Col) -> Int {
         var g = geometry.cGeometry

@@ -19,6 +19,10 @@ final class FusedConvolutionTests: XCTestCase {
         Im2Col(channels: 4, height: 5, width: 6, kernel: (1, 1), stride: (2, 2)),
         Im2Col(channels: 2, height: 10, width: 23, kernel: (3, 2), stride: (1, 3), padding: (2, 1), dilation: (2, 2)),
         Im2Col(channels: 18, height: 11, width: 25, kernel: (5, 3), stride: (2, 1), padding: (2, 1)),
+        // Winograd tiles: an odd number of 2×2 tiles per row, no padding, a 1-tile image
+        Im2Col(channels: 16, height: 6, width: 10, kernel: (3, 3), padding: (1, 1)),
+        Im2Col(channels: 32, height: 10, width: 12, kernel: (3, 3)),
+        Im2Col(channels: 48, height: 2, width: 2, kernel: (3, 3), padding: (1, 1)),
     ]
 
     private func randomRequantizer(rows: Int, relu: Bool, using rng: inout SplitMix64) -> Requantizer {
@@ -76,12 +80,73 @@ final class FusedConvolutionTests: XCTestCase {
         }
     }
 
+    /// The integer Winograd F(2×2, 3×3) path: taken exactly where documented, and its codes equal
+    /// the definition's (and the direct channels-last path's) for every format, whole images and
+    /// column ranges that cut tiles and tile rows anywhere.
+    func testWinogradEqualsDefinition() throws {
+        var rng = SplitMix64(seed: 84)
+        let eligible = [
+            Im2Col(channels: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 64, height: 8, width: 8, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 16, height: 6, width: 10, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 32, height: 10, width: 12, kernel: (3, 3)),
+            Im2Col(channels: 48, height: 14, width: 6, kernel: (3, 3), padding: (2, 2)),
+        ]
+        let ineligible = [
+            Im2Col(channels: 16, height: 7, width: 8, kernel: (3, 3), padding: (1, 1)),   // odd output height
+            Im2Col(channels: 20, height: 8, width: 8, kernel: (3, 3), padding: (1, 1)),   // channels % 16
+            Im2Col(channels: 16, height: 8, width: 8, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
+            Im2Col(channels: 16, height: 8, width: 8, kernel: (3, 3), padding: (2, 2), dilation: (2, 2)),
+            Im2Col(channels: 16, height: 8, width: 8, kernel: (5, 5), padding: (2, 2)),
+        ]
+        let avx2 = CPUFeatures.supportedLevels.contains(.avx2)
+        for (gi, g) in (eligible + ineligible).enumerated() {
+            for format in [WeightFormat.int(bits: 8), .int(bits: 7), .int(bits: 3), .ternary, .binary] {
+                let rows = [16, 33, 64, 8, 17][(gi + format.storageBits) % 5]
+                let w = randomWeights(format, rows: rows, k: g.rows, asymmetric: false, using: &rng)
+                let img = randomBytes(g.channels * g.height * g.width, using: &rng)
+                let zx = Int32.random(in: 0...255, using: &rng)
+                let rq = randomRequantizer(rows: rows, relu: gi % 2 == 1, using: &rng)
+                let want = rq.requantizeU8(GEMMPlan.convolutionReference(w, image: img, geometry: g, xZeroPoint: zx),
+                                           cols: g.cols, reference: true)
+                try CPUFeatures.withLevel(.avx2) { _ in
+                    let plan = try XCTUnwrap(GEMMPlan(w))
+                    plan.prepareConvolution(g)
+                    // 8- and 7-bit weights only: with int16 partial sums the direct tiles are as fast
+                    let wide = format == .int(bits: 8) || format == .int(bits: 7)
+                    XCTAssertEqual(plan.usesWinograd(g), avx2 && wide && gi < eligible.count, "\(format) \(g)")
+                    assertSame(plan.convolveRequantized(img, geometry: g, xZeroPoint: zx, requantizer: rq), want,
+                               "\(format) rows=\(rows) \(g)")
+                    for cuts in [[0, 5, 6, g.cols - 3, g.cols], [0, g.cols / 2 + 1, g.cols], [0, g.cols - 1, g.cols]] {
+                        let split = (0..<(cuts.count - 1)).map { max(0, min(cuts[$0], g.cols))..<max(0, min(cuts[$0 + 1], g.cols)) }
+                            .filter { !$0.isEmpty }
+                        assertSame(plan.convolveRequantized(img, geometry: g, xZeroPoint: zx, requantizer: rq, split: split), want,
+                                   "split \(split) \(format) \(g)")
+                    }
+                    let was = GEMMPlan.winogradEnabled
+                    GEMMPlan.winogradEnabled = false
+                    defer { GEMMPlan.winogradEnabled = was }
+                    XCTAssertFalse(plan.usesWinograd(g))
+                    assertSame(plan.convolveRequantized(img, geometry: g, xZeroPoint: zx, requantizer: rq), want,
+                               "Winograd off \(format) \(g)")
+                }
+            }
+        }
+    }
+
     /// Extreme codes (activations all 255 or 0 against the format's most negative/positive
     /// weights) through the fused path: the int16 partial sums stay within their bound.
     func testFusedConvolutionExtremeValues() throws {
         var rng = SplitMix64(seed: 82)
         let g = Im2Col(channels: 64, height: 8, width: 8, kernel: (3, 3), padding: (1, 1))
-        for format in allFormats {
+        try extremeValues(g, formats: allFormats, using: &rng)
+        // the Winograd path's largest accepted channel count, 8-bit weights: its sums' bound
+        try extremeValues(Im2Col(channels: 1024, height: 2, width: 2, kernel: (3, 3), padding: (1, 1)),
+                          formats: [.int(bits: 8)], using: &rng)
+    }
+
+    private func extremeValues(_ g: Im2Col, formats: [WeightFormat], using rng: inout SplitMix64) throws {
+        for format in formats {
             let r = format.signedRange
             for value in [r.lowerBound, r.upperBound] {
                 for pixel: UInt8 in [255, 0] {

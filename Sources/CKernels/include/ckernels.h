@@ -189,6 +189,18 @@ void bb_conv_requant_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const u
                         uint8_t *out, size_t ldo, int32_t *acc, size_t lda, void *state,
                         void *scratch);
 
+/* Integer Winograd F(2x2, 3x3) inside bb_conv_requant_u8's fast path (conv_wino.c): for a
+   3x3, stride-1, undilated convolution with C a multiple of 16 (C <= 1024) and an even output
+   size, a plan of 8- or 7-bit weights (the formats whose direct tiles multiply at VPMADDWD's
+   rate) prepared for it computes each 2x2 output tile from transformed int16 weights and inputs
+   with 16 instead of 36 multiplies per input channel; the int32 sums are exactly the direct
+   ones (bounds in conv_wino.c), so the codes are too. Enabled unless BITBUDGET_WINOGRAD=0;
+   bb_set_winograd switches it process-wide (tests and benchmarks; returns the previous state). */
+int bb_winograd_enabled(void);
+int bb_set_winograd(int on);
+/* 1 if bb_conv_requant_u8 with this plan and geometry will take the Winograd path now. */
+int bb_conv_requant_uses_winograd(const bb_gemm_plan *plan, const bb_conv_geom *g);
+
 /* Ternary GEMM without multiplies (format must be BB_FMT_TERNARY). Same result as
    bb_gemm_u8 on the same weights. Reference: add x where w=+1, subtract where w=-1.
    AVX2: conditional negate (VPSIGNW) + add on int16, flushed to int32 every 128 k. */
