@@ -185,7 +185,8 @@ typedef struct wino_args {
     int32_t *mb;
 } wino_args;
 
-/* One group of n tiles (top-left output pixels base[t] at rows/columns ty[t], tx[t]). */
+/* One group of n tiles, tbase[t] = the output pixel index (oy*ow + ox) of tile t's top-left;
+   only pixels in [p0, p1) are stored. */
 BB_TARGET_AVX2 static void wino_group(const wino_args *a, const size_t *tbase, size_t n) {
     const size_t C = a->C, n4 = bb__round_up(n, 4), vstride = WINO_NT * C, ow = a->ow;
     for (size_t t = 0; t < n; t++) {
