@@ -74,8 +74,14 @@ static int cl_ready(const bb_gemm_plan *p, const bb_conv_geom *g, int32_t zx) {
            p->cl_kh == g->kh && p->cl_kw == g->kw && zx >= 0 && zx <= 255;
 }
 
+/* Elements of the padded HWC copy: the padded image plus one more row and pixel of zero point,
+   which the Winograd tiles of an odd output size read past its edge (for outputs they discard). */
+static size_t cl_padded_elems(const bb_conv_geom *g) {
+    const size_t Wp = g->w + 2 * g->pw, Hp = g->h + 2 * g->ph;
+    return (Hp * Wp + Wp + 1) * cl_cp(g);
+}
 static size_t cl_padded_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
-    return bb__round_up((g->h + 2 * g->ph) * (g->w + 2 * g->pw) * cl_cp(g) * cl_esz(p) + 64, 64);
+    return bb__round_up(cl_padded_elems(g) * cl_esz(p) + 64, 64);
 }
 static size_t cl_off_bytes(const bb_gemm_plan *p) { return bb__round_up(p->cl_G * sizeof(int32_t), 64); }
 
@@ -335,7 +341,7 @@ CL_LOOP(cl_loop_wide, cl_tile_wide)
 BB_TARGET_AVX2 uint8_t *bb__cl_input(const bb_gemm_plan *p, const bb_conv_geom *g, const uint8_t *x, int32_t zx,
                                      int wide, void *state) {
     const size_t Cp = cl_cp(g), esz = wide ? 2 : 1;
-    const size_t Wp = g->w + 2 * g->pw, Hp = g->h + 2 * g->ph;
+    const size_t Wp = g->w + 2 * g->pw;
     cl_tag want;
     memset(&want, 0, sizeof want);
     want.magic = CL_MAGIC;
@@ -345,7 +351,7 @@ BB_TARGET_AVX2 uint8_t *bb__cl_input(const bb_gemm_plan *p, const bb_conv_geom *
     uint8_t *xp = (uint8_t *)state + CL_TAG_BYTES;
     int32_t *off = (int32_t *)(xp + cl_padded_bytes(p, g));
     if (memcmp(state, &want, sizeof want) != 0) { /* new, or made for another layer */
-        const size_t n = Hp * Wp * Cp;
+        const size_t n = cl_padded_elems(g);
         if (wide) for (size_t i = 0; i < n; i++) ((uint16_t *)xp)[i] = (uint16_t)zx;
         else memset(xp, zx, n);
         const size_t per = 4 / esz; /* channels per 32-bit broadcast, as the strip */

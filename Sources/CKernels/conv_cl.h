@@ -75,7 +75,7 @@ BB_TARGET_AVX2 CL_INLINE void cl_pack16(__m256i c00, __m256i c01, __m256i c10, _
    when g is a 3x3, stride-1, undilated convolution with C a multiple of 16 (C <= 1024);
    otherwise leaves it NULL. */
 void bb__wino_prepare(bb_gemm_plan *p, const bb_conv_geom *g, const int8_t *wv);
-/* Whether bb__conv_wino computes g with p (strip built, enabled, stride 1, even output). */
+/* Whether bb__conv_wino computes g with p (strip built for g's channels, enabled, 3x3 stride 1). */
 int bb__wino_ready(const bb_gemm_plan *p, const bb_conv_geom *g);
 /* Scratch bytes bb__conv_wino needs beyond bb__cl_rq_bytes. */
 size_t bb__wino_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g);

@@ -24,7 +24,10 @@
    register tile runs VPMADDWD over channel pairs (the strip is int16 [xi][M/16][C/2][16][2]),
    its int32 sums go to [tile][xi][16], and the output transform + requantization + store
    follow per tile. A column range [p0, p1) computes every tile holding one of its pixels and
-   stores only those pixels (a tile row split between two calls is computed by both). */
+   stores only those pixels (a tile row split between two calls is computed by both). An odd
+   output height or width gets a last row or column of tiles whose outer outputs are computed
+   from one more row and pixel of zero point in the HWC copy and discarded (each output of a
+   tile depends only on its own 3x3 window: the transforms are exact integer identities). */
 #include "conv_cl.h"
 
 /* -1: not yet read from BITBUDGET_WINOGRAD ("0" disables; default enabled). */
@@ -84,8 +87,7 @@ void bb__wino_prepare(bb_gemm_plan *p, const bb_conv_geom *g, const int8_t *wv) 
 
 int bb__wino_ready(const bb_gemm_plan *p, const bb_conv_geom *g) {
     if (p->wino_strip == NULL || !bb_winograd_enabled() || !wino_geometry(g) || g->c != p->cl_c) return 0;
-    const size_t oh = bb_conv_out_h(g), ow = bb_conv_out_w(g);
-    return oh > 0 && ow > 0 && oh % 2 == 0 && ow % 2 == 0;
+    return bb_conv_out_h(g) > 0 && bb_conv_out_w(g) > 0;
 }
 
 size_t bb__wino_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
@@ -204,13 +206,15 @@ BB_TARGET_AVX2 static void wino_group(const wino_args *a, const size_t *tbase, s
             for (size_t t = 0; t < n4; t += 4) wino_gemm4(u, a->V + xi * vstride + t * C, C, xi, a->mb + t * 256);
         }
         for (size_t t = 0; t < n; t++) {
-            const size_t base = tbase[t];
+            const size_t base = tbase[t], ox = base % ow;
             uint8_t *o = a->out + m0 * a->ldo;
             __m256i lo[4], hi[4];
             wino_output8(a->mb + t * 256, lo);
             wino_output8(a->mb + t * 256 + 8, hi);
             uint32_t px[16] __attribute__((aligned(32)));
-            if (t + 1 < n && tbase[t + 1] == base + 2 && base >= a->p0 && base + ow + 3 < a->p1) {
+            /* pixels of the tile's second row lie below the image when it is the last of an odd
+               output height: their indices are >= oh*ow >= p1, so the range test drops them */
+            if (t + 1 < n && tbase[t + 1] == base + 2 && ox + 3 < ow && base >= a->p0 && base + ow + 3 < a->p1) {
                 /* two side-by-side tiles, both wholly in range: 4 bytes per channel and row */
                 __m256i lo2[4], hi2[4];
                 wino_output8(a->mb + (t + 1) * 256, lo2);
@@ -223,16 +227,19 @@ BB_TARGET_AVX2 static void wino_group(const wino_args *a, const size_t *tbase, s
                 continue;
             }
             cl_pack16(lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3], a->q, m0, px);
-            const size_t pix[4] = {base, base + 1, base + ow, base + ow + 1};
-            if (base >= a->p0 && base + ow + 1 < a->p1) {
+            if (ox + 1 < ow && base >= a->p0 && base + ow + 1 < a->p1) {
                 for (size_t ch = 0; ch < nch; ch++, o += a->ldo) {
                     memcpy(o + base, &px[ch], 2);
                     memcpy(o + base + ow, (const uint8_t *)&px[ch] + 2, 2);
                 }
             } else {
+                /* a tile cut by the range, or the last column of an odd output width (whose
+                   right-hand pixels would be the next row's first) */
+                const size_t pix[4] = {base, base + 1, base + ow, base + ow + 1};
+                const int keep[4] = {1, ox + 1 < ow, 1, ox + 1 < ow};
                 for (size_t ch = 0; ch < nch; ch++, o += a->ldo)
                     for (int r = 0; r < 4; r++)
-                        if (pix[r] >= a->p0 && pix[r] < a->p1) o[pix[r]] = ((const uint8_t *)&px[ch])[r];
+                        if (keep[r] && pix[r] >= a->p0 && pix[r] < a->p1) o[pix[r]] = ((const uint8_t *)&px[ch])[r];
             }
         }
     }
@@ -252,11 +259,13 @@ BB_TARGET_AVX2 void bb__conv_wino(const bb_gemm_plan *p, const bb_conv_geom *g, 
                    .cstep = C, .p0 = p0, .p1 = p1, .ldo = ldo, .q = &q,
                    .out = out, .V = V, .mb = (int32_t *)(V + 16 * WINO_NT * C)};
     size_t tbase[WINO_NT], n = 0;
+    /* tiles cover ceil(oh/2) x ceil(ow/2); one of an odd size's last row or column computes
+       outputs past the edge from the copy's extra zero-point row and pixel and discards them */
     const size_t ty0 = p0 / ow / 2, ty1 = (p1 - 1) / ow / 2;
     for (size_t ty = ty0; ty <= ty1; ty++)
-        for (size_t tx = 0; tx < ow / 2; tx++) {
-            const size_t base = 2 * ty * ow + 2 * tx;
-            const int any = (base + 1 >= p0 && base < p1) || (base + ow + 1 >= p0 && base + ow < p1);
+        for (size_t tx = 0; tx < (ow + 1) / 2; tx++) {
+            const size_t base = 2 * ty * ow + 2 * tx, right = 2 * tx + 1 < ow;
+            const int any = (base + right >= p0 && base < p1) || (base + ow + right >= p0 && base + ow < p1);
             if (!any) continue;
             tbase[n++] = base;
             if (n == WINO_NT) {

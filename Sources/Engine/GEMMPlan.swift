@@ -87,8 +87,8 @@ public final class GEMMPlan: @unchecked Sendable {
     }
 
     /// Whether `convolveRequantized` computes `geometry` with the exact integer Winograd
-    /// F(2×2, 3×3) tiles at the active level (3×3, stride 1, channels a multiple of 16, even
-    /// output size, after `prepareConvolution`); the codes are the same either way.
+    /// F(2×2, 3×3) tiles at the active level (3×3, stride 1, channels a multiple of 16, 8- or
+    /// 7-bit weights, after `prepareConvolution`); the codes are the same either way.
     public func usesWinograd(_ geometry: Im2Col) -> Bool {
         var g = geometry.cGeometry
         return bb_conv_requant_uses_winograd(plan, &g) != 0

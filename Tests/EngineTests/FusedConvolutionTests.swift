@@ -19,8 +19,9 @@ final class FusedConvolutionTests: XCTestCase {
         Im2Col(channels: 4, height: 5, width: 6, kernel: (1, 1), stride: (2, 2)),
         Im2Col(channels: 2, height: 10, width: 23, kernel: (3, 2), stride: (1, 3), padding: (2, 1), dilation: (2, 2)),
         Im2Col(channels: 18, height: 11, width: 25, kernel: (5, 3), stride: (2, 1), padding: (2, 1)),
-        // Winograd tiles: an odd number of 2×2 tiles per row, no padding, a 1-tile image
+        // Winograd tiles: an odd number of 2×2 tiles per row, no padding, a 1-tile image, odd sizes
         Im2Col(channels: 16, height: 6, width: 10, kernel: (3, 3), padding: (1, 1)),
+        Im2Col(channels: 16, height: 7, width: 7, kernel: (3, 3), padding: (1, 1)),
         Im2Col(channels: 32, height: 10, width: 12, kernel: (3, 3)),
         Im2Col(channels: 48, height: 2, width: 2, kernel: (3, 3), padding: (1, 1)),
     ]
@@ -91,9 +92,14 @@ final class FusedConvolutionTests: XCTestCase {
             Im2Col(channels: 16, height: 6, width: 10, kernel: (3, 3), padding: (1, 1)),
             Im2Col(channels: 32, height: 10, width: 12, kernel: (3, 3)),
             Im2Col(channels: 48, height: 14, width: 6, kernel: (3, 3), padding: (2, 2)),
+            // odd output sizes: a last row / column of tiles half outside the image
+            Im2Col(channels: 16, height: 7, width: 8, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 32, height: 7, width: 7, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 16, height: 10, width: 5, kernel: (3, 3)),
+            Im2Col(channels: 16, height: 1, width: 1, kernel: (3, 3), padding: (1, 1)),
+            Im2Col(channels: 64, height: 3, width: 9, kernel: (3, 3), padding: (2, 2)),
         ]
         let ineligible = [
-            Im2Col(channels: 16, height: 7, width: 8, kernel: (3, 3), padding: (1, 1)),   // odd output height
             Im2Col(channels: 20, height: 8, width: 8, kernel: (3, 3), padding: (1, 1)),   // channels % 16
             Im2Col(channels: 16, height: 8, width: 8, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
             Im2Col(channels: 16, height: 8, width: 8, kernel: (3, 3), padding: (2, 2), dilation: (2, 2)),
@@ -118,7 +124,9 @@ final class FusedConvolutionTests: XCTestCase {
                     assertSame(plan.convolveRequantized(img, geometry: g, xZeroPoint: zx, requantizer: rq), want,
                                "\(format) rows=\(rows) \(g)")
                     for cuts in [[0, 5, 6, g.cols - 3, g.cols], [0, g.cols / 2 + 1, g.cols], [0, g.cols - 1, g.cols]] {
-                        let split = (0..<(cuts.count - 1)).map { max(0, min(cuts[$0], g.cols))..<max(0, min(cuts[$0 + 1], g.cols)) }
+                        // clamped cuts; ranges may overlap (tiny images), never leave a column out
+                        let clamp = { (c: Int) in max(0, min(c, g.cols)) }
+                        let split = (0..<(cuts.count - 1)).map { clamp(cuts[$0])..<max(clamp(cuts[$0]), clamp(cuts[$0 + 1])) }
                             .filter { !$0.isEmpty }
                         assertSame(plan.convolveRequantized(img, geometry: g, xZeroPoint: zx, requantizer: rq, split: split), want,
                                    "split \(split) \(format) \(g)")

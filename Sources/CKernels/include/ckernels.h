@@ -190,8 +190,7 @@ void bb_conv_requant_u8(const bb_gemm_plan *plan, const bb_conv_geom *g, const u
                         void *scratch);
 
 /* Integer Winograd F(2x2, 3x3) inside bb_conv_requant_u8's fast path (conv_wino.c): for a
-   3x3, stride-1, undilated convolution with C a multiple of 16 (C <= 1024) and an even output
-   size, a plan of 8- or 7-bit weights (the formats whose direct tiles multiply at VPMADDWD's
+   3x3, stride-1, undilated convolution with C a multiple of 16 (C <= 1024), a plan of 8- or 7-bit weights (the formats whose direct tiles multiply at VPMADDWD's
    rate) prepared for it computes each 2x2 output tile from transformed int16 weights and inputs
    with 16 instead of 36 multiplies per input channel; the int32 sums are exactly the direct
    ones (bounds in conv_wino.c), so the codes are too. Enabled unless BITBUDGET_WINOGRAD=0;
