@@ -99,7 +99,7 @@ struct Bench: ParsableCommand {
             if let times = r.stepSeconds {
                 let total = max(times.reduce(0, +), 1e-12)
                 print(Table.render(header: ["step", "op", "seconds (all threads)", "share"], rows: program.steps.enumerated().map { i, s in
-                    [s.name, IntegerNetwork.kind(s), String(format: "%.3f", times[i]), String(format: "%.1f%%", times[i] / total * 100)]
+                    [s.name, net.describe(step: i), String(format: "%.3f", times[i]), String(format: "%.1f%%", times[i] / total * 100)]
                 }))
             }
         }

@@ -83,12 +83,11 @@ struct Run: ParsableCommand {
         if let times = evaluation.stepSeconds {
             let total = times.reduce(0, +)
             let rows = program.steps.enumerated().map { i, s -> [String] in
-                [s.name, Self.kind(s), String(format: "%.3f", times[i]), String(format: "%.1f%%", 100 * times[i] / max(total, 1e-12))]
+                [s.name, net.describe(step: i), String(format: "%.3f", times[i]), String(format: "%.1f%%", 100 * times[i] / max(total, 1e-12))]
             }
             print(Table.render(header: ["step", "op", "seconds (all threads)", "share"], rows: rows))
         }
         print("top-1: \(result.top1Line.dropFirst("top-1: ".count))")
     }
 
-    static func kind(_ s: IntegerProgram.Step) -> String { IntegerNetwork.kind(s) }
 }

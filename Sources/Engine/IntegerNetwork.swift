@@ -63,6 +63,14 @@ public final class IntegerNetwork {
         self.geometries = geometries
     }
 
+    /// `kind(step)` plus the convolution kernel this network runs for it when that is not the
+    /// default tiles ("conv int8+relu, winograd"): what a per-step profile is read against.
+    public func describe(step i: Int) -> String {
+        let s = program.steps[i]
+        guard let plan = plans[i], let g = geometries[i], plan.usesWinograd(g) else { return Self.kind(s) }
+        return Self.kind(s) + ", winograd"
+    }
+
     /// Σ `PackedWeights.packedByteCount` over the layers: the bytes the engine stores
     /// (codes incl. row padding, scales, zero points; biases excluded).
     public var weightBytes: Int { packed.reduce(0) { $0 + ($1?.packedByteCount ?? 0) } }
