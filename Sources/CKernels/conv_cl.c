@@ -69,11 +69,6 @@ int bb_gemm_plan_prepare_conv(bb_gemm_plan *p, const bb_conv_geom *g) {
 #if BB_X86
 #include <immintrin.h>
 
-static int cl_ready(const bb_gemm_plan *p, const bb_conv_geom *g, int32_t zx) {
-    return p->cl_strip != NULL && bb_get_level() == p->level && p->cl_c == g->c &&
-           p->cl_kh == g->kh && p->cl_kw == g->kw && zx >= 0 && zx <= 255;
-}
-
 /* Elements of the padded HWC copy: the padded image plus one more row and pixel of zero point,
    which the Winograd tiles of an odd output size read past its edge (for outputs they discard). */
 static size_t cl_padded_elems(const bb_conv_geom *g) {
@@ -84,6 +79,14 @@ static size_t cl_padded_bytes(const bb_gemm_plan *p, const bb_conv_geom *g) {
     return bb__round_up(cl_padded_elems(g) * cl_esz(p) + 64, 64);
 }
 static size_t cl_off_bytes(const bb_gemm_plan *p) { return bb__round_up(p->cl_G * sizeof(int32_t), 64); }
+
+/* Whether bb_conv_requant_u8 takes the channels-last path (direct or Winograd) for g and zx: the
+   one decision both it and bb_conv_requant_uses_winograd read. */
+static int cl_ready(const bb_gemm_plan *p, const bb_conv_geom *g, int32_t zx) {
+    return p->cl_strip != NULL && bb_get_level() == p->level && p->cl_c == g->c &&
+           p->cl_kh == g->kh && p->cl_kw == g->kw && zx >= 0 && zx <= 255 &&
+           cl_padded_bytes(p, g) <= (size_t)INT32_MAX;
+}
 
 typedef struct cl_tag {
     uint64_t magic;
@@ -202,12 +205,6 @@ BB_TARGET_AVX2 CL_INLINE void cl_store(__m256i c00, __m256i c01, __m256i c10, __
     } else {
         for (size_t ch = 0; ch < nch; ch++) memcpy(out + (m0 + ch) * ldo + p, &t[ch], npx);
     }
-}
-
-static inline int32_t cl_load_i32(const void *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
 }
 
 /* The 4x16 tile kernels: px[r] = pixel r's first tap in the HWC copy, off[g] = byte offset
@@ -435,7 +432,7 @@ void bb_conv_requant_u8(const bb_gemm_plan *p, const bb_conv_geom *g, const uint
     if (p1 > n) p1 = n;
     if (p0 >= p1 || p->w.rows == 0) return;
 #if BB_X86
-    if (cl_ready(p, g, zx) && cl_padded_bytes(p, g) <= (size_t)INT32_MAX) {
+    if (cl_ready(p, g, zx)) {
         void *own_state = NULL, *own_scratch = NULL;
         if (state == NULL) {
             state = own_state = bb__alloc(bb_conv_requant_state_bytes(p, g));

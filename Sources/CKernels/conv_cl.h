@@ -11,6 +11,13 @@
 
 #define CL_INLINE static inline __attribute__((always_inline))
 
+/* 4 unaligned bytes as int32: the 32-bit broadcast operand of the tile kernels. */
+static inline int32_t cl_load_i32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /* Per-channel requantization constants, 16-channel blocks (channels past M: multiplier 0). */
 typedef struct cl_rq {
     int32_t *corr, *mult, *lsh, *rsh, *mask, *half;
@@ -75,7 +82,8 @@ BB_TARGET_AVX2 CL_INLINE void cl_pack16(__m256i c00, __m256i c01, __m256i c10, _
    when g is a 3x3, stride-1, undilated convolution with C a multiple of 16 (C <= 1024);
    otherwise leaves it NULL. */
 void bb__wino_prepare(bb_gemm_plan *p, const bb_conv_geom *g, const int8_t *wv);
-/* Whether bb__conv_wino computes g with p (strip built for g's channels, enabled, 3x3 stride 1). */
+/* Whether bb__conv_wino computes g with p (strip built, enabled, 3x3 stride 1), asked once the
+   channels-last path is ready for g (conv_cl.c's cl_ready: the plan's channels and kernel). */
 int bb__wino_ready(const bb_gemm_plan *p, const bb_conv_geom *g);
 /* Scratch bytes bb__conv_wino needs beyond bb__cl_rq_bytes. */
 size_t bb__wino_scratch_bytes(const bb_gemm_plan *p, const bb_conv_geom *g);

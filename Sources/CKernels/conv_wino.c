@@ -86,7 +86,7 @@ void bb__wino_prepare(bb_gemm_plan *p, const bb_conv_geom *g, const int8_t *wv) 
 }
 
 int bb__wino_ready(const bb_gemm_plan *p, const bb_conv_geom *g) {
-    if (p->wino_strip == NULL || !bb_winograd_enabled() || !wino_geometry(g) || g->c != p->cl_c) return 0;
+    if (p->wino_strip == NULL || !bb_winograd_enabled() || !wino_geometry(g)) return 0;
     return bb_conv_out_h(g) > 0 && bb_conv_out_w(g) > 0;
 }
 
@@ -120,12 +120,6 @@ BB_TARGET_AVX2 CL_INLINE void wino_input16(const uint8_t *b, size_t rstep, size_
     }
 }
 
-static inline int32_t wino_load_i32(const int16_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 /* sum_c U[xi] V[xi] for tiles [t, t+4) and 16 output channels: mb[(tile*16 + xi)*16 + lane]. */
 BB_TARGET_AVX2 CL_INLINE void wino_gemm4(const int16_t *u, const int16_t *v, size_t C, size_t xi,
                                          int32_t *mb) {
@@ -135,16 +129,16 @@ BB_TARGET_AVX2 CL_INLINE void wino_gemm4(const int16_t *u, const int16_t *v, siz
     for (size_t c = 0; c < C; c += 2, u += 32) {
         const __m256i w0 = _mm256_load_si256((const __m256i *)u);
         const __m256i w1 = _mm256_load_si256((const __m256i *)(u + 16));
-        __m256i x = _mm256_set1_epi32(wino_load_i32(v0 + c));
+        __m256i x = _mm256_set1_epi32(cl_load_i32(v0 + c));
         c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, w0));
         c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, w1));
-        x = _mm256_set1_epi32(wino_load_i32(v1 + c));
+        x = _mm256_set1_epi32(cl_load_i32(v1 + c));
         c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, w0));
         c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, w1));
-        x = _mm256_set1_epi32(wino_load_i32(v2 + c));
+        x = _mm256_set1_epi32(cl_load_i32(v2 + c));
         c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, w0));
         c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, w1));
-        x = _mm256_set1_epi32(wino_load_i32(v3 + c));
+        x = _mm256_set1_epi32(cl_load_i32(v3 + c));
         c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, w0));
         c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, w1));
     }
