@@ -12,12 +12,11 @@
 # Writes results/bench_engine_resnet20.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${SHARED:-../shared}
-M="$SHARED/models/resnet20_cifar10.onnx"
-D="$SHARED/data/cifar10"
+source Experiments/common.bash
 B1_IMAGES=${B1_IMAGES:-3000}
 SECONDS_PER=${SECONDS_PER:-5}
-[ -n "${SKIP_BUILD:-}" ] || swift build -c release >/dev/null
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
+build_release bitbudget kernel-bench
 BIN=.build/release/bitbudget
 INT8=$(mktemp --suffix=.onnx)
 out=$(mktemp)
@@ -25,7 +24,7 @@ trap 'rm -f "$INT8" "$out"' EXIT
 # RATIOS_FROM=LOG: skip the measurements, (re)compute only the ratios from a log this script wrote.
 if [ -n "${RATIOS_FROM:-}" ]; then grep -v "^ratio " "$RATIOS_FROM" > "$out"; else
 {
-  echo "# command: Experiments/bench_engine.sh  ($(date -u +%F), $(git rev-parse --short HEAD), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "# command: Experiments/bench_engine.sh  ($(host_line))"
   for plan in "--uniform 8/8" "--uniform 7/8" "--uniform 4/8" "--plan Experiments/plans/resnet20_mixed.json"; do
     echo "## engine $plan"
     "$BIN" run "$M" --data "$D" $plan --threads 2 --batch 256 2>/dev/null | grep -E "^(weight bytes|engine)" | sed "s|^|batch=256 |"

@@ -9,12 +9,11 @@
 # use the one already built) and `pip install onnx onnxruntime`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${SHARED:-../shared}
-M="$SHARED/models/resnet20_cifar10.onnx"
-D="$SHARED/data/cifar10"
+source Experiments/common.bash
 ROUNDS=${ROUNDS:-3}
 SECONDS_PER=${SECONDS_PER:-5}
-[ -n "${SKIP_BUILD:-}" ] || swift build -c release --product bitbudget >/dev/null
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
+build_release bitbudget
 BIN=.build/release/bitbudget
 INT8=$(mktemp --suffix=.onnx)
 out=$(mktemp)
@@ -22,7 +21,7 @@ trap 'rm -f "$INT8" "$out"' EXIT
 python3 Experiments/ort_int8.py "$M" --data "$D" --out "$INT8" >/dev/null
 plans=("--uniform 8/8" "--uniform 7/8" "--uniform 4/8" "--plan Experiments/plans/resnet20_mixed.json")
 {
-  echo "# command: Experiments/bench_engine_alternating.sh  (ROUNDS=$ROUNDS SECONDS_PER=$SECONDS_PER; $(date -u +%F), $(git rev-parse --short HEAD), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "# command: Experiments/bench_engine_alternating.sh  (ROUNDS=$ROUNDS SECONDS_PER=$SECONDS_PER; $(host_line))"
   for r in $(seq 1 "$ROUNDS"); do
     echo "round $r onnxruntime-int8 $(python3 Experiments/ort_bench.py "$INT8" --threads 2 --batch 256 --seconds "$SECONDS_PER" --precision int8 | sed -E 's/.* ([0-9.]+) img\/s.*/\1/')"
     for p in "${plans[@]}"; do

@@ -3,12 +3,14 @@
 # at batch 1 and 256, and their ratio. Writes results/bench_fp32_resnet20.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=${MODEL:-../shared/models/resnet20_cifar10.onnx}
+source Experiments/common.bash
+MODEL=${MODEL:-$M}
 SECONDS_PER=${SECONDS_PER:-5}
-swift build -c release --product bitbudget >/dev/null
+require_shared "$MODEL"
+build_release bitbudget
 out=$(mktemp)
 {
-  echo "# command: Experiments/bench_fp32.sh  ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  echo "# command: Experiments/bench_fp32.sh  ($(host_line))"
   .build/release/bitbudget bench "$MODEL" --batch 1 256 --seconds "$SECONDS_PER" --threads 2
   python3 Experiments/ort_bench.py "$MODEL" --threads 2 --batch 1 256 --seconds "$SECONDS_PER"
 } | tee "$out"

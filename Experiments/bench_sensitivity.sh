@@ -8,10 +8,10 @@
 #   same binary on this VM is ±10%, so one number alone says little)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${SHARED:-../shared}
-M="$SHARED/models/resnet20_cifar10.onnx"
+source Experiments/common.bash
 CALIB=${CALIB:-1000}; EXACT_CALIB=${EXACT_CALIB:-$CALIB}; CHUNK=${CHUNK:-128}; METRIC=${METRIC:-kl}; REPEAT=${REPEAT:-1}
-nice swift build -c release --product bitbudget >/dev/null
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
+build_release bitbudget
 BIN=.build/release/bitbudget
 tmp=$(mktemp -d)
 out=$tmp/report.txt
@@ -19,13 +19,13 @@ run() {  # label calib extra-args...
   local label=$1 calib=$2; shift 2
   local dir=$tmp/$label-$calib
   echo "# $label, --calib $calib: uptime before: $(uptime | sed 's/.*load/load/')"
-  local cmd=("$BIN" search "$M" --data "$SHARED/data/cifar10" --budget 3bits --bits 2,3,4,5,6,8 --metric "$METRIC"
+  local cmd=("$BIN" search "$M" --data "$D" --budget 3bits --bits 2,3,4,5,6,8 --metric "$METRIC"
              --calib "$calib" --limit 100 --threads 2 --sensitivity-chunk "$CHUNK" --out "$dir" "$@")
   echo "\$ ${cmd[*]}"
   "${cmd[@]}" | grep -E "^(sensitivity|top-1)"
 }
 {
-  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK METRIC=$METRIC REPEAT=$REPEAT ($(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  echo "# command: Experiments/bench_sensitivity.sh CALIB=$CALIB EXACT_CALIB=$EXACT_CALIB CHUNK=$CHUNK METRIC=$METRIC REPEAT=$REPEAT ($(host_line))"
   for ((k = 1; k <= REPEAT; k++)); do run new "$CALIB"; done
   if [ "$EXACT_CALIB" != 0 ]; then
     [ "$EXACT_CALIB" != "$CALIB" ] && run new "$EXACT_CALIB"

@@ -10,8 +10,7 @@
 #    none for 4/8.
 set -euo pipefail
 source "$(dirname "$0")/preamble.bash" "$@"
-M="$SHARED/models/resnet20_cifar10.onnx"
-require "$M"
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
 status=0
 for u in 8/8 7/8 4/8; do
   out=$("$BIN" run "$M" --data "$SHARED/data/cifar10" --uniform "$u" --parity --profile)

@@ -5,8 +5,7 @@
 #    correction: ≥ 88.0%.
 set -euo pipefail
 source "$(dirname "$0")/preamble.bash" "$@"
-M="$SHARED/models/resnet20_cifar10.onnx"
-require "$M"
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
 run() { "$BIN" quantize "$M" --data "$SHARED/data/cifar10" "$@"; }
 out8=$(run --uniform 8/8); echo "$out8" | grep -E "^(float|quantized|corrected) "
 out3=$(run --uniform 3/8); echo "$out3" | grep -E "^(float|quantized|corrected) "

@@ -9,8 +9,7 @@
 # evaluation-split measurements).
 set -euo pipefail
 source "$(dirname "$0")/preamble.bash" "$@"
-M="$SHARED/models/resnet20_cifar10.onnx"
-require "$M"
+require_shared "$M" "$D/test_batch.bin" "$D/data_batch_1.bin"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 log=$("$BIN" search "$M" --data "$SHARED/data/cifar10" --budget 2.5bits,3bits,4bits --allocator dp \

@@ -48,8 +48,10 @@ struct Train: ParsableCommand {
     @Option(help: "BatchNorm running-statistics momentum for --bn train (PyTorch convention; 0 keeps the initial running statistics, e.g. a pretrained model's, while training normalizes with batch statistics).") var bnMomentum: Float = 0.1
     @Flag(help: "Random crop (padding --pad) + horizontal flip.") var augment = false
     @Option(help: "Crop padding for --augment (pixels).") var pad: Int = 2
-    @Option(name: .customLong("precise-bn"), help: ArgumentHelp("After training, re-estimate every BatchNorm running mean/variance from N training images (augmented as with --augment) with the final weights (PreciseBN; 0 = keep the running averages training left).", valueName: "N"))
-    var preciseBN: Int = 0
+    @Option(name: .customLong("swa-epochs"), help: ArgumentHelp("Stochastic weight averaging: average the weights after every step of the last N epochs and export the average (0 = off). Implies --precise-bn over the whole training set unless --precise-bn is given.", valueName: "N"))
+    var swaEpochs: Int = 0
+    @Option(name: .customLong("precise-bn"), help: ArgumentHelp("After training, re-estimate every BatchNorm running mean/variance from N training images (augmented as with --augment) with the final weights (PreciseBN; 0 = keep the running averages training left). Default: 0, or all training images with --swa-epochs.", valueName: "N"))
+    var preciseBN: Int?
     @Option(help: "Hold out the last N training images for validation after each epoch.") var val: Int = 0
     @Option(help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Progress line every N steps.") var logEvery: Int = 50
@@ -60,13 +62,16 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if resume != nil && initModel != nil { throw ValidationError("--resume and --init exclude each other") }
-        if epochs < 1 && !(epochs == 0 && initModel != nil && preciseBN > 0) {
+        if epochs < 1 && !(epochs == 0 && initModel != nil && (preciseBN ?? 0) > 0) {
             throw ValidationError("--epochs must be at least 1 (0 only with --init and --precise-bn: re-estimate the BatchNorm statistics of a trained model)")
         }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0) { throw ValidationError("--lr must be > 0") }
         if val < 0 { throw ValidationError("--val must be >= 0") }
-        if preciseBN < 0 { throw ValidationError("--precise-bn must be >= 0") }
+        if (preciseBN ?? 0) < 0 { throw ValidationError("--precise-bn must be >= 0") }
+        if swaEpochs < 0 || swaEpochs > max(epochs, 0) {
+            throw ValidationError("--swa-epochs must be between 0 and --epochs (\(epochs)), not \(swaEpochs)")
+        }
         if !["cosine", "step", "constant"].contains(schedule) { throw ValidationError("--schedule must be cosine, step or constant") }
     }
 
@@ -80,7 +85,7 @@ struct Train: ParsableCommand {
         let classes = Int(all.labels.max() ?? 0) + 1
 
         // Model: checkpoint > --init > fresh architecture.
-        var checkpoint: (state: CheckpointState, modelPath: String, momentumPath: String)?
+        var checkpoint: (state: CheckpointState, modelPath: String, momentumPath: String, averagePath: String?)?
         let graph: Graph
         if let resume {
             checkpoint = try Trainer.readCheckpoint(resume)
@@ -114,22 +119,32 @@ struct Train: ParsableCommand {
                 throw ValidationError("--epochs \(epochs) is not beyond the \(state.epoch) epochs the checkpoint has done")
             }
         }
+        config.averageEpochs = swaEpochs
         config.augmentation = augment ? Augmentation(pad: pad, flip: true) : nil
         config.logEvery = logEvery
         let outBase = out.hasSuffix(".onnx") ? String(out.dropLast(5)) : out
         config.checkpointPrefix = outBase + ".ckpt"
         let trainer = Trainer(model: model, config: config, normalization: norm)
-        if let checkpoint { try trainer.restore(state: checkpoint.state, momentumPath: checkpoint.momentumPath) }
+        if let checkpoint {
+            try trainer.restore(state: checkpoint.state, momentumPath: checkpoint.momentumPath, averagePath: checkpoint.averagePath)
+        }
 
         print("train: \(all.source), \(all.count) images\(validation.map { ", validation: last \($0.count)" } ?? "")")
         print("model: \(resume.map { "checkpoint \($0)" } ?? initModel ?? arch), \(model.parameterNames.count) parameter tensors, \(model.parameterNames.reduce(0) { $0 + model.parameter($1).count }) parameters, normalization \(norm)")
-        print("config: epochs \(epochs) batch \(batch) lr \(lr) \(schedule) warmup \(warmup) momentum \(momentum)\(nesterov ? " nesterov" : "") wd \(weightDecay) seed \(seed) augment \(augment ? "crop±\(pad)+flip" : "off") threads \(Parallel.threadCount)")
+        print("config: epochs \(epochs) batch \(batch) lr \(lr) \(schedule) warmup \(warmup) momentum \(momentum)\(nesterov ? " nesterov" : "") wd \(weightDecay) seed \(seed) augment \(augment ? "crop±\(pad)+flip" : "off")\(swaEpochs > 0 ? " swa-epochs \(swaEpochs)" : "") threads \(Parallel.threadCount)")
         fflush(stdout)
         let started = Date()
         try trainer.fit(all, validation: validation)
-        if preciseBN > 0 {
+        let averaged = trainer.applyWeightAverage()
+        if averaged > 0 {
+            var line = "swa: exported weights are the average of the last \(averaged) steps' weights"
+            if preciseBN == 0 { line += " (--precise-bn 0: BatchNorm statistics are the last step's running averages, not the average's)" }
+            print(line); fflush(stdout)
+        }
+        let recalibrate = preciseBN ?? (swaEpochs > 0 ? all.count : 0)
+        if recalibrate > 0 {
             let t0 = Date()
-            let used = try trainer.recalibrateBatchNorm(all, images: preciseBN)
+            let used = try trainer.recalibrateBatchNorm(all, images: recalibrate)
             var line = String(format: "precise-bn: BatchNorm statistics re-estimated on %d training images (%@), %.1f s", used, augment ? "augmented" : "no augmentation", Date().timeIntervalSince(t0))
             if let validation, validation.count > 0 {
                 let v = try trainer.evaluate(validation)

@@ -24,6 +24,12 @@ public struct TrainingConfig: Sendable {
     public var batchNorm: BatchNormMode = .train
     /// PyTorch-style running-statistics momentum for `.train` (weight of the new batch).
     public var bnMomentum: Float = 0.1
+    /// Stochastic weight averaging (Izmailov et al., "Averaging Weights Leads to Wider Optima
+    /// and Better Generalization", 2018): when > 0, the weights after every optimizer step of
+    /// the last `averageEpochs` epochs are averaged, and `applyWeightAverage()` swaps the
+    /// average in. Why: SGD at a constant LR keeps bouncing around the minimum it has reached;
+    /// the mean of those iterates sits nearer the middle of the basin than any one of them.
+    public var averageEpochs: Int = 0
 
     public init() {}
 }
@@ -54,6 +60,10 @@ public struct CheckpointState: Codable, Sendable, Equatable {
     public var momentum: String
     /// Parameter names in the order the momentum file stores them.
     public var parameters: [String]
+    /// Weight average (float64, `parameters` order) and the number of steps in it, when the
+    /// run averages weights and has started to (absent in older checkpoints).
+    public var average: String? = nil
+    public var averagedSteps: Int? = nil
 }
 
 /// Mini-batch SGD training of a `TrainableModel` on an `ImageDataset`.
@@ -71,6 +81,10 @@ public final class Trainer {
     /// Epochs completed and optimizer steps taken so far.
     public private(set) var epoch = 0
     public private(set) var step = 0
+    /// Running mean of the parameters over the averaged steps (see `TrainingConfig.averageEpochs`),
+    /// in Double so that hundreds of small updates do not lose their low bits.
+    public private(set) var weightAverage: [String: [Double]] = [:]
+    public private(set) var averagedSteps = 0
     /// Where progress lines go (default: stdout).
     public var log: (String) -> Void = { print($0); fflush(stdout) }
 
@@ -100,6 +114,7 @@ public final class Trainer {
         var windowLoss = 0.0, windowCorrect = 0, windowSeen = 0, windowStart = Date()
         model.training = config.batchNorm == .train
         model.bnMomentum = config.bnMomentum
+        let averaging = config.averageEpochs > 0 && epoch >= config.epochs - config.averageEpochs
         for s in 0..<steps {
             let idx = Array(order[(s * bs)..<min(data.count, (s + 1) * bs)])
             let sub = data.subset(idx)
@@ -116,6 +131,7 @@ public final class Trainer {
             model.clearCache()
             optimizer.step(model, gradients: grads, lr: lr)
             step += 1
+            if averaging { accumulateWeightAverage() }
             lossSum += ce.loss * Double(sub.count); correct += ce.correct; seen += sub.count
             windowLoss += ce.loss * Double(sub.count); windowCorrect += ce.correct; windowSeen += sub.count
             if config.logEvery > 0, (s + 1) % config.logEvery == 0 || s + 1 == steps {
@@ -129,6 +145,37 @@ public final class Trainer {
         epoch += 1
         let secs = Date().timeIntervalSince(started)
         return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)), Double(seen) / max(secs, 1e-9))
+    }
+
+    /// Folds the current parameters into the running mean: a += (p − a)/n.
+    private func accumulateWeightAverage() {
+        averagedSteps += 1
+        let w = 1 / Double(averagedSteps)
+        for name in model.parameterNames {
+            let p = model.parameter(name).data
+            var a = weightAverage.removeValue(forKey: name) ?? [Double](repeating: 0, count: p.count)
+            p.withUnsafeBufferPointer { pb in
+                a.withUnsafeMutableBufferPointer { ab in
+                    for i in 0..<ab.count { ab[i] += (Double(pb[i]) - ab[i]) * w }
+                }
+            }
+            weightAverage[name] = a
+        }
+    }
+
+    /// Replaces every parameter by its average over the averaged steps (rounded to Float) and
+    /// returns how many steps the average holds (0: nothing averaged, model unchanged). BN
+    /// running statistics are buffers and are not averaged: they describe the activations of
+    /// the iterates, not of their mean, so re-estimate them afterwards with
+    /// `recalibrateBatchNorm` (as SWA does).
+    @discardableResult
+    public func applyWeightAverage() -> Int {
+        guard averagedSteps > 0 else { return 0 }
+        model.updateParameters { name, p in
+            guard let a = weightAverage[name], a.count == p.count else { return }
+            for i in 0..<p.count { p[i] = Float(a[i]) }
+        }
+        return averagedSteps
     }
 
     /// Loss and top-1 of the model in eval mode (BN running statistics).
@@ -221,16 +268,24 @@ public final class Trainer {
             }
         }
         try AtomicFile.write(raw, to: prefix + ".momentum")
-        let state = CheckpointState(epoch: epoch, step: step, learningRate: schedule(trainCount: trainCount).lr(at: max(0, step - 1)),
+        var state = CheckpointState(epoch: epoch, step: step, learningRate: schedule(trainCount: trainCount).lr(at: max(0, step - 1)),
                                     seed: config.seed, batchSize: config.batchSize, model: base + ".onnx",
                                     momentum: base + ".momentum", parameters: model.parameterNames)
+        if averagedSteps > 0 {
+            var avg = Data()
+            for name in model.parameterNames {
+                for x in weightAverage[name] ?? [] { withUnsafeBytes(of: x.bitPattern.littleEndian) { avg.append(contentsOf: $0) } }
+            }
+            try AtomicFile.write(avg, to: prefix + ".average")
+            state.average = base + ".average"; state.averagedSteps = averagedSteps
+        }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try enc.encode(state), to: prefix + ".json")
     }
 
     /// Reads a checkpoint's JSON (path of the `.json` file, or the prefix without extension).
-    public static func readCheckpoint(_ path: String) throws -> (state: CheckpointState, modelPath: String, momentumPath: String) {
+    public static func readCheckpoint(_ path: String) throws -> (state: CheckpointState, modelPath: String, momentumPath: String, averagePath: String?) {
         let json = path.hasSuffix(".json") ? path : path + ".json"
         guard let data = FileManager.default.contents(atPath: json) else { throw TrainingError("\(json): cannot read checkpoint") }
         let state: CheckpointState
@@ -238,12 +293,13 @@ public final class Trainer {
             throw TrainingError("\(json): not a BitBudget checkpoint (\(error))")
         }
         let dir = URL(fileURLWithPath: json).deletingLastPathComponent()
-        return (state, dir.appendingPathComponent(state.model).path, dir.appendingPathComponent(state.momentum).path)
+        return (state, dir.appendingPathComponent(state.model).path, dir.appendingPathComponent(state.momentum).path,
+                state.average.map { dir.appendingPathComponent($0).path })
     }
 
-    /// Restores epoch/step counters and momentum buffers (the model must have been built from
-    /// the checkpoint's ONNX file).
-    public func restore(state: CheckpointState, momentumPath: String) throws {
+    /// Restores epoch/step counters, momentum buffers and the weight average, if the checkpoint
+    /// has one (the model must have been built from the checkpoint's ONNX file).
+    public func restore(state: CheckpointState, momentumPath: String, averagePath: String? = nil) throws {
         guard state.parameters == model.parameterNames else {
             throw TrainingError("\(momentumPath): checkpoint parameters do not match the model")
         }
@@ -263,6 +319,26 @@ public final class Trainer {
                 }
                 offset += n
             }
+        }
+        weightAverage = [:]; averagedSteps = 0
+        if let steps = state.averagedSteps, steps > 0 {
+            guard let averagePath, let avg = FileManager.default.contents(atPath: averagePath) else {
+                throw TrainingError("\(averagePath ?? "checkpoint"): cannot read the weight average of \(steps) steps")
+            }
+            guard avg.count == total * 8 else {
+                throw TrainingError("\(averagePath): \(avg.count) bytes, expected \(total * 8)")
+            }
+            var at = 0
+            avg.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
+                for name in model.parameterNames {
+                    let n = model.parameter(name).count
+                    weightAverage[name] = (0..<n).map { i in
+                        Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: (at + i) * 8, as: UInt64.self)))
+                    }
+                    at += n
+                }
+            }
+            averagedSteps = steps
         }
         epoch = state.epoch
         step = state.step

@@ -226,6 +226,28 @@ final class CLITests: XCTestCase {
         try assertFails(["bench", net, "--uniform", "4/8", "--plan", tmp + "/p.json"], mentions: ["--uniform", "--plan"])
     }
 
+    /// `train --swa-epochs`: the exported model is the weight average, its BN statistics are
+    /// re-estimated over the whole training set by default, and the file re-imports.
+    func testTrainWithWeightAveraging() throws {
+        let out = tmp + "/swa.onnx"
+        let r = try run(["train", "--arch", "resnet-small", "--data", tmp + "/data", "--epochs", "2", "--swa-epochs", "1",
+                         "--batch", "16", "--lr", "0.05", "--val", "16", "--seed", "3", "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("swa-epochs 1"), r.out)
+        XCTAssertTrue(r.out.contains("swa: exported weights are the average of the last 2 steps' weights\n"), r.out)
+        XCTAssertTrue(r.out.contains("precise-bn: BatchNorm statistics re-estimated on 32 training images"), r.out)
+        XCTAssertTrue(r.out.contains("val acc"), r.out)
+        let e = try run(["eval", out, "--data", tmp + "/data"])
+        XCTAssertEqual(e.status, 0, e.err)
+        // Explicit --precise-bn 0 keeps the last step's statistics and says so.
+        let k = try run(["train", "--arch", "resnet-small", "--data", tmp + "/data", "--epochs", "1", "--swa-epochs", "1",
+                         "--batch", "16", "--precise-bn", "0", "--threads", "1", "--no-test", "--out", tmp + "/swa0.onnx"])
+        XCTAssertEqual(k.status, 0, k.err)
+        XCTAssertTrue(k.out.contains("--precise-bn 0: BatchNorm statistics are the last step's"), k.out)
+        XCTAssertFalse(k.out.contains("precise-bn: BatchNorm statistics re-estimated"), k.out)
+        try assertFails(["train", "--epochs", "2", "--swa-epochs", "3", "--data", tmp + "/data"], mentions: ["--swa-epochs", "--epochs"])
+    }
+
     func testBadInputsFailWithOneLineErrors() throws {
         try assertFails(["eval", "/nonexistent.onnx", "--data", tmp + "/data"], mentions: ["/nonexistent.onnx", "no such file"])
         try assertFails(["eval", SharedData.project("Tests/ModelIRTests/Fixtures/corrupt.onnx"), "--data", tmp + "/data"], mentions: ["corrupt.onnx"])

@@ -65,10 +65,70 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(ck.state.epoch, 1)
         let resumed = Trainer(model: try TrainableModel(graph: try ONNXImporter.load(ck.modelPath)), config: config, normalization: .fashionMNIST)
         resumed.log = { _ in }
-        try resumed.restore(state: ck.state, momentumPath: ck.momentumPath)
+        try resumed.restore(state: ck.state, momentumPath: ck.momentumPath, averagePath: ck.averagePath)
         try resumed.fit(data)
         for (k, v) in a.model.graph.initializers {
             XCTAssertEqual(resumed.model.graph.initializers[k], v, "\(k) differs after resume")
+        }
+    }
+
+    /// Weight averaging: the exported weights are the mean of the weights after each step of
+    /// the last `averageEpochs` epochs (one step per epoch here, so they can be read off an
+    /// un-averaged run of the same seed), BN buffers are left alone, and a run resumed from a
+    /// checkpoint taken mid-average ends with the same average.
+    func testWeightAverageIsMeanOfStepWeightsAndSurvivesResume() throws {
+        let data = randomImages(32, seed: 13)
+        var config = tinyConfig(epochs: 3)
+        config.batchSize = 32
+        func fresh(_ c: TrainingConfig) throws -> Trainer {
+            let g = try Architectures.build("resnet-small", channels: 1, height: 8, width: 8, classes: 10, seed: 6)
+            let t = Trainer(model: try TrainableModel(graph: g), config: c, normalization: .fashionMNIST)
+            t.log = { _ in }
+            return t
+        }
+        let plain = try fresh(config)
+        var after: [[String: Tensor]] = []
+        for _ in 0..<3 { try plain.trainEpoch(data); after.append(plain.model.graph.initializers) }
+        XCTAssertEqual(plain.applyWeightAverage(), 0)
+
+        var averaging = config; averaging.averageEpochs = 2
+        let a = try fresh(averaging)
+        try a.fit(data)
+        XCTAssertEqual(a.model.graph.initializers, after[2], "averaging must not change the trajectory")
+        XCTAssertEqual(a.applyWeightAverage(), 2)
+        var moved = 0
+        for name in a.model.parameterNames {
+            let w1 = after[1][name]!.data, w2 = after[2][name]!.data, got = a.model.parameter(name).data
+            for i in 0..<got.count {
+                let want = (Double(w1[i]) + Double(w2[i])) / 2
+                XCTAssertEqual(Double(got[i]), want, accuracy: 1e-6 * max(1, abs(want)), "\(name)[\(i)]")
+                if w1[i] != w2[i] { moved += 1 }
+            }
+        }
+        XCTAssertGreaterThan(moved, 100, "the last two epochs must move the weights for the test to mean anything")
+        for name in a.model.bufferNames { XCTAssertEqual(a.model.parameter(name), after[2][name], name) }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-swa-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prefix = dir.appendingPathComponent("run").path
+        let first = try fresh(averaging)
+        for _ in 0..<2 { try first.trainEpoch(data) }
+        try first.saveCheckpoint(prefix: prefix, trainCount: data.count)
+        let ck = try Trainer.readCheckpoint(prefix)
+        XCTAssertEqual(ck.state.averagedSteps, 1)
+        let resumed = Trainer(model: try TrainableModel(graph: try ONNXImporter.load(ck.modelPath)), config: averaging, normalization: .fashionMNIST)
+        resumed.log = { _ in }
+        try resumed.restore(state: ck.state, momentumPath: ck.momentumPath, averagePath: ck.averagePath)
+        try resumed.fit(data)
+        XCTAssertEqual(resumed.applyWeightAverage(), 2)
+        XCTAssertEqual(resumed.model.graph.initializers, a.model.graph.initializers)
+        // A checkpoint that claims an average it does not carry is refused, naming the file.
+        let truncated = ck.averagePath!
+        try Data(count: 8).write(to: URL(fileURLWithPath: truncated))
+        XCTAssertThrowsError(try Trainer(model: try TrainableModel(graph: try ONNXImporter.load(ck.modelPath)), config: averaging,
+                                         normalization: .fashionMNIST).restore(state: ck.state, momentumPath: ck.momentumPath, averagePath: truncated)) {
+            XCTAssertTrue("\($0)".contains("run.ckpt.average") || "\($0)".contains("run.average"), "\($0)")
         }
     }
 
