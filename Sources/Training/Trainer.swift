@@ -260,28 +260,49 @@ public final class Trainer {
     public func saveCheckpoint(prefix: String, trainCount: Int) throws {
         let base = URL(fileURLWithPath: prefix).lastPathComponent
         try ONNXExporter.write(model.graph, to: prefix + ".onnx")
-        var raw = Data()
-        for name in model.parameterNames {
-            let v = optimizer.buffers[name] ?? [Float](repeating: 0, count: model.parameter(name).count)
-            v.withUnsafeBufferPointer { p in
-                for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-            }
-        }
-        try AtomicFile.write(raw, to: prefix + ".momentum")
+        try AtomicFile.write(packParameters { name in
+            (optimizer.buffers[name] ?? [Float](repeating: 0, count: model.parameter(name).count)).map(\.bitPattern)
+        }, to: prefix + ".momentum")
         var state = CheckpointState(epoch: epoch, step: step, learningRate: schedule(trainCount: trainCount).lr(at: max(0, step - 1)),
                                     seed: config.seed, batchSize: config.batchSize, model: base + ".onnx",
                                     momentum: base + ".momentum", parameters: model.parameterNames)
         if averagedSteps > 0 {
-            var avg = Data()
-            for name in model.parameterNames {
-                for x in weightAverage[name] ?? [] { withUnsafeBytes(of: x.bitPattern.littleEndian) { avg.append(contentsOf: $0) } }
-            }
-            try AtomicFile.write(avg, to: prefix + ".average")
+            try AtomicFile.write(packParameters { (weightAverage[$0] ?? []).map(\.bitPattern) }, to: prefix + ".average")
             state.average = base + ".average"; state.averagedSteps = averagedSteps
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try enc.encode(state), to: prefix + ".json")
+    }
+
+    /// The checkpoint layout of per-parameter arrays (momentum: float32, average: float64):
+    /// each parameter's words in `parameterNames` order, little-endian, back to back.
+    private func packParameters<W: FixedWidthInteger>(_ words: (String) -> [W]) -> Data {
+        var raw = Data()
+        for name in model.parameterNames {
+            for w in words(name) { withUnsafeBytes(of: w.littleEndian) { raw.append(contentsOf: $0) } }
+        }
+        return raw
+    }
+
+    /// Reads what `packParameters` wrote, checking the size against the model's parameters.
+    private func unpackParameters<W: FixedWidthInteger>(_ path: String, what: String, as: W.Type) throws -> [String: [W]] {
+        guard let raw = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read \(what)") }
+        let size = MemoryLayout<W>.size
+        let total = model.parameterNames.reduce(0) { $0 + model.parameter($1).count }
+        guard raw.count == total * size else {
+            throw TrainingError("\(path): \(what): \(raw.count) bytes, expected \(total * size)")
+        }
+        var out: [String: [W]] = [:]
+        var offset = 0
+        raw.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
+            for name in model.parameterNames {
+                let n = model.parameter(name).count
+                out[name] = (0..<n).map { W(littleEndian: p.loadUnaligned(fromByteOffset: (offset + $0) * size, as: W.self)) }
+                offset += n
+            }
+        }
+        return out
     }
 
     /// Reads a checkpoint's JSON (path of the `.json` file, or the prefix without extension).
@@ -303,43 +324,15 @@ public final class Trainer {
         guard state.parameters == model.parameterNames else {
             throw TrainingError("\(momentumPath): checkpoint parameters do not match the model")
         }
-        guard let raw = FileManager.default.contents(atPath: momentumPath) else {
-            throw TrainingError("\(momentumPath): cannot read momentum buffers")
-        }
-        let total = model.parameterNames.reduce(0) { $0 + model.parameter($1).count }
-        guard raw.count == total * 4 else {
-            throw TrainingError("\(momentumPath): \(raw.count) bytes, expected \(total * 4)")
-        }
-        var offset = 0
-        raw.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
-            for name in model.parameterNames {
-                let n = model.parameter(name).count
-                optimizer.buffers[name] = (0..<n).map { i in
-                    Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: (offset + i) * 4, as: UInt32.self)))
-                }
-                offset += n
-            }
-        }
-        weightAverage = [:]; averagedSteps = 0
+        let momentum = try unpackParameters(momentumPath, what: "momentum buffers", as: UInt32.self)
+        var average: [String: [Double]] = [:]
         if let steps = state.averagedSteps, steps > 0 {
-            guard let averagePath, let avg = FileManager.default.contents(atPath: averagePath) else {
-                throw TrainingError("\(averagePath ?? "checkpoint"): cannot read the weight average of \(steps) steps")
-            }
-            guard avg.count == total * 8 else {
-                throw TrainingError("\(averagePath): \(avg.count) bytes, expected \(total * 8)")
-            }
-            var at = 0
-            avg.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
-                for name in model.parameterNames {
-                    let n = model.parameter(name).count
-                    weightAverage[name] = (0..<n).map { i in
-                        Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: (at + i) * 8, as: UInt64.self)))
-                    }
-                    at += n
-                }
-            }
-            averagedSteps = steps
+            guard let averagePath else { throw TrainingError("checkpoint: no file for its weight average of \(steps) steps") }
+            average = try unpackParameters(averagePath, what: "the weight average", as: UInt64.self).mapValues { $0.map(Double.init(bitPattern:)) }
         }
+        optimizer.buffers = momentum.mapValues { $0.map(Float.init(bitPattern:)) }
+        weightAverage = average
+        averagedSteps = average.isEmpty ? 0 : state.averagedSteps ?? 0
         epoch = state.epoch
         step = state.step
     }

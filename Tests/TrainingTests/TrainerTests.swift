@@ -128,7 +128,7 @@ final class TrainerTests: XCTestCase {
         try Data(count: 8).write(to: URL(fileURLWithPath: truncated))
         XCTAssertThrowsError(try Trainer(model: try TrainableModel(graph: try ONNXImporter.load(ck.modelPath)), config: averaging,
                                          normalization: .fashionMNIST).restore(state: ck.state, momentumPath: ck.momentumPath, averagePath: truncated)) {
-            XCTAssertTrue("\($0)".contains("run.ckpt.average") || "\($0)".contains("run.average"), "\($0)")
+            XCTAssertTrue("\($0)".contains("run.average") && "\($0)".contains("weight average"), "\($0)")
         }
     }
 
