@@ -26,13 +26,15 @@ struct BitBudget: ParsableCommand {
     /// own usage dump after a bad option value buries the message, and `--help` says more.
     /// Help and version requests still print in full.
     static func main() {
+        var command: ParsableCommand?
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            command = try parseAsRoot()
+            try command!.run()
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            var message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            if let modelCommand = command as? ModelCommand { message = modelCommand.naming(error, message) }
             FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
             Foundation.exit(code.rawValue)
         }

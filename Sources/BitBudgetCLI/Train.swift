@@ -99,7 +99,18 @@ struct Train: ParsableCommand {
         }
         try InputSpec.check(graph, all, modelPath: resume ?? initModel ?? arch)
         let norm = try InputSpec.normalization(for: graph, data: all, mean: nil, std: nil)
-        let model = try TrainableModel(graph: graph)
+        let source = checkpoint?.modelPath ?? initModel ?? arch
+        let model: TrainableModel
+        do {
+            model = try TrainableModel(graph: graph)
+            try model.validate(on: all.batch(0..<min(all.count, batch), normalization: norm))
+        } catch let error as TrainingError {
+            throw CLIError("\(source): \(error)")
+        }
+        // Learn before the epochs, not after them, that the result could not be written.
+        do { _ = try ONNXExporter.serialize(model.graph) } catch let error as ModelError {
+            throw CLIError("\(source): cannot be written back as ONNX after training: \(error.message)")
+        }
 
         var config = TrainingConfig()
         config.epochs = epochs; config.batchSize = batch; config.learningRate = lr

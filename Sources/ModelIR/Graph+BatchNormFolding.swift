@@ -20,7 +20,10 @@ extension Graph {
                   let gamma = initializers[n.inputs[1]], let beta = initializers[n.inputs[2]],
                   let mean = initializers[n.inputs[3]], let variance = initializers[n.inputs[4]],
                   let w = g.initializers[nodes[p].inputs[1]] else { continue }
-            let cout = w.shape[0], per = w.count / cout
+            let cout = w.shape[0], per = w.count / max(cout, 1)
+            // Parameters that do not match the conv's channels: leave the pair unfolded, so
+            // running the graph reports the mismatch with the node named.
+            guard [gamma, beta, mean, variance].allSatisfy({ $0.count == cout }) else { continue }
             var conv = g.nodes[p]
             var nw = w
             let oldBias = conv.inputs.count > 2 && !conv.inputs[2].isEmpty ? g.initializers[conv.inputs[2]] : nil

@@ -22,6 +22,18 @@ public enum GraphValidator {
                     throw ModelError(file: file, "node '\(n.name)' (Conv): bias has \(b.count) values for \(w.shape[0]) output channels")
                 }
             }
+            if case .batchNorm = n.op, n.inputs.count >= 5 {
+                let params = n.inputs[1...4].map { g.initializers[$0] }
+                if params.allSatisfy({ $0 != nil }) {
+                    let counts = params.map { $0!.count }
+                    guard Set(counts).count == 1 else {
+                        throw ModelError(file: file, "node '\(n.name)' (BatchNormalization): scale, bias, mean and variance have \(counts) values")
+                    }
+                    guard params[3]!.data.allSatisfy({ $0 >= 0 }) else {
+                        throw ModelError(file: file, "node '\(n.name)' (BatchNormalization): the running variance holds negative values")
+                    }
+                }
+            }
             for o in n.outputs { defined.insert(o) }
         }
         for o in g.outputs where !defined.contains(o) {

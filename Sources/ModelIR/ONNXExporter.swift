@@ -143,7 +143,8 @@ public enum ONNXExporter {
     /// Writes `graph` to `path` through a temporary file in the same directory, then renames
     /// it into place, so a reader never sees a half-written model.
     public static func write(_ graph: Graph, to path: String) throws {
-        let data = try serialize(graph)
+        let data: Data
+        do { data = try serialize(graph) } catch let e as ModelError { throw ModelError(file: path, e.message) }
         try AtomicFile.write(data, to: path)
     }
 

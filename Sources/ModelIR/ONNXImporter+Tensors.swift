@@ -11,8 +11,13 @@ extension ONNXImporter {
 
     /// Values of a tensor as Double (exact for every integer an index or shape can hold).
     func values(of t: Onnx_TensorProto) throws -> [Double] {
-        let count = t.dims.reduce(1) { $0 * Int($1) }
         guard t.dims.allSatisfy({ $0 >= 0 }) else { throw err("tensor '\(t.name)' has negative dims \(t.dims)") }
+        var count = 1
+        for d in t.dims {
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(d))
+            guard !overflow, product <= Int(Int32.max) else { throw err("tensor '\(t.name)' dims \(t.dims) are too large") }
+            count = product
+        }
         guard let type = DataType(rawValue: t.dataType) else {
             throw err("tensor '\(t.name)' has unsupported data type \(t.dataType) (supported: float, float16, double, int8, uint8, int32, int64, bool)")
         }
@@ -76,7 +81,7 @@ extension ONNXImporter {
         }
         let offset = Int(kv["offset"] ?? "0") ?? 0
         let length = Int(kv["length"] ?? "") ?? (data.count - offset)
-        guard offset >= 0, length >= 0, offset + length <= data.count else {
+        guard offset >= 0, length >= 0, offset <= data.count, length <= data.count - offset else {
             throw err("tensor '\(t.name)' external range \(offset)+\(length) exceeds \(path) (\(data.count) bytes)")
         }
         return data.subdata(in: offset..<(offset + length))

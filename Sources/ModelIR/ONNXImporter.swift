@@ -78,6 +78,11 @@ public struct ONNXImporter {
         var used = Set<String>()
         for n in ctx.nodes { for v in n.inputs { used.insert(v) } }
         let initializers = ctx.constants.filter { used.contains($0.key) }
+        // Weights and statistics must be numbers: a NaN or infinity would reach the quantizers'
+        // rounding, whose integer conversion has no answer for it.
+        for name in initializers.keys.sorted() where !initializers[name]!.data.allSatisfy(\.isFinite) {
+            throw err("initializer '\(name)' holds NaN or infinite values")
+        }
         let graph = Graph(name: g.name, inputs: inputs, outputs: g.output.map(\.name), nodes: ctx.nodes,
                           initializers: initializers, metadata: metadata, opset: opset)
         try GraphValidator.validate(graph, file: file)
@@ -108,6 +113,10 @@ struct Context {
         let a = Attributes(n.attribute)
         let ins = n.input, outs = n.output
         guard !outs.isEmpty else { throw fail(n, name, "node has no outputs") }
+        // A NaN attribute (epsilon, alpha, a clip bound…) has no meaning in any operator.
+        for attr in n.attribute where attr.f.isNaN || attr.floats.contains(where: \.isNaN) {
+            throw fail(n, name, "attribute '\(attr.name)' is NaN")
+        }
         func need(_ count: Int) throws {
             if ins.count < count || ins.prefix(count).contains(where: \.isEmpty) { throw fail(n, name, "expects at least \(count) inputs, has \(ins.count)") }
         }
@@ -115,7 +124,14 @@ struct Context {
         func ints(_ i: Int) throws -> [Int]? {
             guard i < ins.count, !ins[i].isEmpty else { return nil }
             if let v = integers[ins[i]] { return v }
-            if let t = constants[ins[i]] { return t.data.map { Int($0) } }
+            if let t = constants[ins[i]] {
+                return try t.data.map { v in
+                    guard let k = Int(exactly: v.rounded()), Float(k) == v else {
+                        throw fail(n, name, "input \(i) ('\(ins[i])') holds \(v), not an integer")
+                    }
+                    return k
+                }
+            }
             throw fail(n, name, "input \(i) ('\(ins[i])') must be a constant (initializer or Constant node)")
         }
         func scalar(_ i: Int) throws -> Float? {
@@ -123,6 +139,7 @@ struct Context {
             guard let t = constants[ins[i]], t.count == 1 else {
                 throw fail(n, name, "input \(i) ('\(ins[i])') must be a constant scalar")
             }
+            guard !t.data[0].isNaN else { throw fail(n, name, "input \(i) ('\(ins[i])') is NaN") }
             return t.data[0]
         }
         let op: Operator
@@ -130,7 +147,7 @@ struct Context {
         case "Constant":
             if let t = a.tensor("value") {
                 constants[outs[0]] = try importer.tensor(t)
-                if importer.isIntegral(t) { integers[outs[0]] = try importer.values(of: t).map { Int($0) } }
+                if importer.isIntegral(t) { integers[outs[0]] = try importer.values(of: t).map { Int(exactly: $0.rounded()) ?? Int.max } }
             } else if let f = a.float("value_float") {
                 constants[outs[0]] = Tensor(scalar: f)
             } else if let fs = a.floats("value_floats") {
@@ -149,10 +166,15 @@ struct Context {
                 throw fail(n, name, "only 2-D convolutions with constant weights are supported")
             }
             let kernel = a.ints("kernel_shape") ?? [w.shape[2], w.shape[3]]
-            op = .conv(try geometry(n, name, a, kernel: kernel), groups: a.int("group") ?? 1)
+            guard kernel == [w.shape[2], w.shape[3]] else {
+                throw fail(n, name, "kernel_shape \(kernel) disagrees with the weight's \(w.shape[2])×\(w.shape[3]) kernel")
+            }
+            op = .conv(try geometry(n, name, a, kernel: kernel, pool: false), groups: a.int("group") ?? 1)
         case "BatchNormalization":
             try need(5)
-            op = .batchNorm(epsilon: a.float("epsilon") ?? 1e-5)
+            let epsilon = a.float("epsilon") ?? 1e-5
+            guard epsilon.isFinite, epsilon >= 0 else { throw fail(n, name, "epsilon \(epsilon) must be finite and >= 0") }
+            op = .batchNorm(epsilon: epsilon)
         case "Relu": op = .relu
         case "Clip":
             if opset < 11 {
@@ -168,11 +190,11 @@ struct Context {
             guard let k = a.ints("kernel_shape"), k.count == 2 else { throw fail(n, name, "only 2-D pooling is supported") }
             if outs.count > 1 && !outs[1].isEmpty { throw fail(n, name, "the Indices output is not supported") }
             if a.int("storage_order") == 1 { throw fail(n, name, "storage_order=1 is not supported") }
-            op = .maxPool(try geometry(n, name, a, kernel: k), ceilMode: a.int("ceil_mode") == 1)
+            op = .maxPool(try geometry(n, name, a, kernel: k, pool: true), ceilMode: a.int("ceil_mode") == 1)
         case "AveragePool":
             guard let k = a.ints("kernel_shape"), k.count == 2 else { throw fail(n, name, "only 2-D pooling is supported") }
             if let d = a.ints("dilations"), d.contains(where: { $0 != 1 }) { throw fail(n, name, "dilated average pooling is not supported") }
-            op = .averagePool(try geometry(n, name, a, kernel: k), ceilMode: a.int("ceil_mode") == 1,
+            op = .averagePool(try geometry(n, name, a, kernel: k, pool: true), ceilMode: a.int("ceil_mode") == 1,
                               countIncludePad: a.int("count_include_pad") == 1)
         case "GlobalAveragePool": op = .globalAveragePool
         case "Add": op = .binary(.add)
@@ -253,12 +275,22 @@ struct Context {
         }
     }
 
-    func geometry(_ n: Onnx_NodeProto, _ name: String, _ a: Attributes, kernel: [Int]) throws -> Conv2DGeometry {
+    /// Kernel sizes, strides and dilations above this are refused: no image classifier uses
+    /// them, and bounding them keeps every size computed from them far from overflow.
+    static let geometryLimit = 4096
+
+    /// A Conv's or pool's 2-D window. A pad may not exceed the (dilated) kernel extent, and a
+    /// pool's must stay below it (as ONNX Runtime requires): a larger pad only adds outputs
+    /// that read padding alone, and an unbounded pad is an unbounded allocation.
+    func geometry(_ n: Onnx_NodeProto, _ name: String, _ a: Attributes, kernel: [Int], pool: Bool) throws -> Conv2DGeometry {
         guard kernel.count == 2 else { throw fail(n, name, "only 2-D kernels are supported, got \(kernel)") }
+        let limit = Self.geometryLimit
+        guard kernel.allSatisfy({ $0 > 0 && $0 <= limit }) else { throw fail(n, name, "bad kernel_shape \(kernel)") }
         let strides = a.ints("strides") ?? [1, 1], dil = a.ints("dilations") ?? [1, 1]
-        guard strides.count == 2, dil.count == 2, strides.allSatisfy({ $0 > 0 }), dil.allSatisfy({ $0 > 0 }) else {
+        guard strides.count == 2, dil.count == 2, strides.allSatisfy({ $0 > 0 && $0 <= limit }), dil.allSatisfy({ $0 > 0 && $0 <= limit }) else {
             throw fail(n, name, "bad strides \(strides) or dilations \(dil)")
         }
+        let extent = [(kernel[0] - 1) * dil[0] + 1, (kernel[1] - 1) * dil[1] + 1]
         var g = Conv2DGeometry(kernelH: kernel[0], kernelW: kernel[1], strideH: strides[0], strideW: strides[1],
                                dilationH: dil[0], dilationW: dil[1])
         let autoPad = a.string("auto_pad") ?? "NOTSET"
@@ -266,6 +298,11 @@ struct Context {
         case "NOTSET", "":
             let p = a.ints("pads") ?? [0, 0, 0, 0]
             guard p.count == 4, p.allSatisfy({ $0 >= 0 }) else { throw fail(n, name, "bad pads \(p)") }
+            let most = pool ? [extent[0] - 1, extent[1] - 1] : extent
+            guard p[0] <= most[0], p[2] <= most[0], p[1] <= most[1], p[3] <= most[1] else {
+                let window = "\(extent[0])×\(extent[1])"
+                throw fail(n, name, pool ? "pads \(p) must stay below the \(window) pool window" : "pads \(p) exceed the \(window) kernel window")
+            }
             (g.padTop, g.padLeft, g.padBottom, g.padRight) = (p[0], p[1], p[2], p[3])
         case "VALID": break
         case "SAME_UPPER", "SAME_LOWER":

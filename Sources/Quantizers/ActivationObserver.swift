@@ -33,10 +33,19 @@ public struct ActivationObserver: Equatable, Sendable {
     /// Whether negative values were seen (then the magnitude grid has half the levels).
     public var isTwoSided: Bool { count > 0 && min < 0 }
 
+    /// Whether a NaN or an infinity was seen (a float model overflowing on its input). No grid
+    /// covers such values: they are kept out of the histogram and `quantizer` refuses.
+    public private(set) var sawNonFinite = false
+
     public mutating func observe(_ x: UnsafeBufferPointer<Float>) {
         guard !x.isEmpty else { return }
         var lo = Float.infinity, hi = -Float.infinity
         for v in x { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+        if !lo.isFinite || !hi.isFinite || x.contains(where: \.isNaN) {
+            sawNonFinite = true
+            count += x.count
+            return
+        }
         min = Swift.min(min, lo)
         max = Swift.max(max, hi)
         count += x.count
@@ -71,6 +80,7 @@ public struct ActivationObserver: Equatable, Sendable {
 
     /// The quantizer for `method`: the grid over `clipRange(method, bits:)`.
     public func quantizer(_ method: CalibrationMethod, bits: Int, signed: Bool) throws -> ActivationQuantizer {
-        try ActivationQuantizer(bits: bits, signed: signed, range: try clipRange(method, bits: bits))
+        guard !sawNonFinite else { throw QuantizerError.invalidOption("activations hold NaN or infinite values") }
+        return try ActivationQuantizer(bits: bits, signed: signed, range: try clipRange(method, bits: bits))
     }
 }

@@ -87,7 +87,9 @@ extension Simulator {
             guard let o = observers[name] else {
                 throw IntegerProgramError("tensor '\(name)': no activation quantizer in the plan and no calibration statistics (give the first layer activation_bits)")
             }
-            return Self.unsigned(try o.quantizer(method, bits: 8, signed: false))
+            do { return Self.unsigned(try o.quantizer(method, bits: 8, signed: false)) } catch {
+                throw IntegerProgramError("tensor '\(name)': \(error)")
+            }
         }
 
         var values: [IntegerProgram.Value] = []

@@ -32,6 +32,11 @@ public final class Simulator {
     public init(graph: Graph, inputShape: [Int], calibration: Tensor, metricImages: Int = 64) throws {
         self.graph = graph
         self.layers = try QuantizableLayer.layers(of: graph, inputShape: inputShape)
+        // Folding a BatchNorm whose variance + epsilon is 0 leaves infinite weights, and no
+        // quantizer grid holds those: refuse here, naming the layer, not in the rounding.
+        for layer in layers where !(graph.initializers[layer.weightName]?.data.allSatisfy(\.isFinite) ?? true) {
+            throw ExecutionError(node: graph.nodes[layer.node].name, "weights hold NaN or infinite values (after BatchNorm folding)")
+        }
         self.calibration = calibration
         self.metricImages = min(metricImages, calibration.shape[0])
         let nodes = Set(layers.map(\.node))
@@ -75,6 +80,12 @@ public final class Simulator {
             let deq = q.dequantized()
             g.initializers[layer.weightName] = transposed ? deq.transposed([1, 0]) : deq
             if let bits = entry.activationBits, let o = observers[layer.node] {
+                // A float model that overflows float32 on the calibration images leaves no
+                // grid to quantize to: say where, as a run-time failure of the model.
+                guard !o.sawNonFinite else {
+                    throw ExecutionError(node: graph.nodes[layer.node].name,
+                                         "its input holds NaN or infinite values on the calibration images (float32 overflow in the model)")
+                }
                 actQuant[layer.node] = try o.quantizer(method, bits: bits, signed: o.isTwoSided)
             }
         }

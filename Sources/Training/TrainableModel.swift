@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import ModelIR
 import TensorMath
 
@@ -26,8 +27,9 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// `momentum` attribute 0.9 (ONNX weights the running value). In eval mode it uses the running
 /// statistics.
 ///
-/// A trailing Softmax (a model that outputs probabilities) is dropped from the trained graph
-/// so the loss sees logits; `graph` still contains it.
+/// A Softmax whose probabilities no other node reads (a model that outputs probabilities,
+/// alone or beside its logits) is not run in training, so the loss sees logits; `graph` still
+/// contains it.
 public final class TrainableModel {
     public private(set) var graph: Graph
     /// Parameter names in a fixed order (node order, then input position).
@@ -60,9 +62,11 @@ public final class TrainableModel {
         self.graph = graph
         var nodes = graph.nodes
         var output = graph.outputs[0]
-        if let last = nodes.last, case .softmax = last.op, last.outputs[0] == output {
-            output = last.inputs[0]
-            nodes.removeLast()
+        let consumed = Set(nodes.flatMap(\.inputs))
+        nodes.removeAll { n in
+            guard case .softmax = n.op, let probabilities = n.outputs.first, !consumed.contains(probabilities) else { return false }
+            if probabilities == output { output = n.inputs[0] }
+            return true
         }
         self.nodes = nodes
         self.outputName = output
@@ -100,6 +104,14 @@ public final class TrainableModel {
         parameterNames = params
         decayedParameters = decayed
         bufferNames = buffers
+    }
+
+    /// Runs `sample` through the inference executor, which checks every node's inputs and
+    /// shapes as it goes, so that a malformed model (an input missing, shapes that do not fit)
+    /// fails here with the node named instead of somewhere inside a training step. Training
+    /// runs the same operators on batches of the same shape.
+    public func validate(on sample: Tensor) throws {
+        _ = try Executor(graph: graph).run(sample)
     }
 
     /// Current value of a parameter or buffer.

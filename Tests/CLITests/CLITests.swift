@@ -281,5 +281,8 @@ final class CLITests: XCTestCase {
         try assertFails(["train", "--precise-bn=-1", "--data", tmp + "/data"], mentions: ["--precise-bn"])
         try assertFails(["train", "--epochs", "0", "--precise-bn", "64", "--data", tmp + "/data"], mentions: ["--epochs", "--init"])
         try assertFails(["eval", model, "--no-such-flag"], mentions: ["--no-such-flag"])
+        // A failure found while running the model names the model file too.
+        try assertFails(["run", model, "--data", tmp + "/data", "--uniform", "8/8", "--calib", "4"],
+                        mentions: ["Error: " + model + ": ", "softmax_10", "not supported by the integer engine"])
     }
 }

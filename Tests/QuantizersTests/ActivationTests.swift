@@ -150,4 +150,25 @@ final class ActivationTests: XCTestCase {
             XCTAssertEqual(try CalibrationMethod(parsing: m.text), m)
         }
     }
+
+    /// A NaN or an infinity (a float model that overflows) is kept out of the histogram — its
+    /// bin index has no integer value — and the observer then refuses to make a quantizer.
+    func testNonFiniteValuesAreRecordedNotBinned() throws {
+        for bad: Float in [.nan, .infinity, -.infinity] {
+            var o = ActivationObserver(bins: 64)
+            o.observe([0.5, 1, 2])
+            let before = o.histogram
+            o.observe([1, bad, 3])
+            XCTAssertTrue(o.sawNonFinite)
+            XCTAssertEqual(o.histogram, before)
+            XCTAssertEqual(o.max, 2)
+            XCTAssertThrowsError(try o.quantizer(.minMax, bits: 8, signed: false)) {
+                XCTAssertTrue("\($0)".contains("NaN or infinite"), "\($0)")
+            }
+        }
+        var fine = ActivationObserver(bins: 64)
+        fine.observe([0.5, 1, 2])
+        XCTAssertFalse(fine.sawNonFinite)
+        XCTAssertNoThrow(try fine.quantizer(.minMax, bits: 8, signed: false))
+    }
 }

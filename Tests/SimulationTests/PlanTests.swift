@@ -61,6 +61,23 @@ final class PlanTests: XCTestCase {
         return try Simulator(graph: g, inputShape: Array(shape), calibration: x, metricImages: 4)
     }
 
+    /// A BatchNorm with variance + epsilon = 0 folds into infinite weights: the simulator refuses
+    /// them with the layer named instead of handing them to a quantizer's rounding.
+    func testInfiniteFoldedWeightsAreRefused() throws {
+        var g = try ONNXImporter.load(fixture)
+        let bn = g.nodes.firstIndex { if case .batchNorm = $0.op { return true } else { return false } }!
+        g.nodes[bn].op = .batchNorm(epsilon: 0)
+        var v = g.initializers[g.nodes[bn].inputs[4]]!
+        v.data[0] = 0
+        g.initializers[g.nodes[bn].inputs[4]] = v
+        let folded = g.foldingBatchNorm()
+        let shape = folded.inputs[0].shape.dropFirst().map { $0 ?? 8 }
+        let x = Tensor(shape: [2] + shape, data: [Float](repeating: 0.5, count: 2 * shape.reduce(1, *)))
+        XCTAssertThrowsError(try Simulator(graph: folded, inputShape: Array(shape), calibration: x)) { e in
+            XCTAssertTrue("\(e)".contains("NaN or infinite"), "\(e)")
+        }
+    }
+
     func testFloatPlanLeavesTheModelUnchanged() throws {
         let sim = try simulator()
         let q = try sim.prepare(QuantizationPlan(layers: []), correction: true)
