@@ -151,7 +151,7 @@ def write_npy_dataset(directory, channels, height, width, n=8):
     for split in ("train", "test"):
         np.save(os.path.join(directory, f"{split}_images.npy"),
                 rng.integers(0, 256, size=(n, channels, height, width), dtype=np.uint8))
-        np.save(os.path.join(directory, f"{split}_labels.npy"), rng.integers(0, 10, size=n).astype(np.int64))
+        np.save(os.path.join(directory, f"{split}_labels.npy"), rng.integers(0, 2, size=n).astype(np.int64))
 
 
 def main(argv=None):

@@ -166,7 +166,9 @@ struct Train: ParsableCommand {
         try ONNXExporter.write(model.graph, to: out)
         print(String(format: "wrote %@ after %d epochs, %.1f s training", out, trainer.epoch, Date().timeIntervalSince(started)))
         if !noTest, let test = try? DatasetLoader.load(directory: dir, format: dataset, split: .test) {
-            let exec = try Executor(graph: try ONNXImporter.load(out))
+            let written = try ONNXImporter.load(out)
+            try InputSpec.check(written, test, modelPath: out)
+            let exec = try Executor(graph: written)
             let r = try Evaluator(batchSize: 256, normalization: norm).evaluate(exec, on: test)
             print("test (\(test.count) images, re-imported \(out)): \(r.top1Line)")
         }

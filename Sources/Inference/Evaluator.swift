@@ -58,7 +58,9 @@ public enum InputSpec {
         return data.channels == 3 ? Normalization.cifar10 : Normalization.identity(channels: data.channels)
     }
 
-    /// Checks that the dataset's images fit the model's declared input (C, H, W), naming both.
+    /// Checks that the dataset's images fit the model's declared input (C, H, W) and that every
+    /// label names one of the model's outputs, naming both. The class count comes from running
+    /// one image: scoring a label past the last logit would read outside the row.
     public static func check(_ graph: Graph, _ data: ImageDataset, modelPath: String) throws {
         guard let input = graph.inputs.first else { return }
         let declared = Array(input.shape.dropFirst())
@@ -67,6 +69,12 @@ public enum InputSpec {
             for (d, a) in zip(declared, actual) where d != nil && d != a {
                 throw ModelError(file: modelPath, "model input '\(input.name)' expects images \(declared.map { $0.map(String.init) ?? "?" }.joined(separator: "×")), but \(data.source) has \(actual.map(String.init).joined(separator: "×"))")
             }
+        }
+        guard data.count > 0, let maxLabel = data.labels(0..<data.count).max() else { return }
+        let y = try Executor(graph: graph).run(data.batch(0..<1, normalization: .identity(channels: data.channels)))
+        let classes = y.count / max(1, y.shape.first ?? 1)
+        guard Int(maxLabel) < classes else {
+            throw ModelError(file: modelPath, "the model has \(classes) outputs, but \(data.source) has label \(maxLabel)")
         }
     }
 }

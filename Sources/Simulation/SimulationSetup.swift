@@ -28,6 +28,7 @@ public struct SimulationSetup {
         try InputSpec.check(graph, test, modelPath: modelPath)
         normalization = try InputSpec.normalization(for: graph, data: test, mean: mean, std: std)
         let train = try DatasetLoader.load(directory: dataDirectory, format: format, split: .train)
+        try InputSpec.check(graph, train, modelPath: modelPath)
         let order = SplitMix64.permutation(count: train.count, seed: seed)
         let pick = Array(order.prefix(calibrationImages))
         let cal = train.subset(pick)

@@ -281,6 +281,13 @@ final class CLITests: XCTestCase {
         try assertFails(["train", "--precise-bn=-1", "--data", tmp + "/data"], mentions: ["--precise-bn"])
         try assertFails(["train", "--epochs", "0", "--precise-bn", "64", "--data", tmp + "/data"], mentions: ["--epochs", "--init"])
         try assertFails(["eval", model, "--no-such-flag"], mentions: ["--no-such-flag"])
+        // A label past the model's last output is refused before any scoring reads past a row.
+        let wide = tmp + "/wide-labels"
+        try writeDataset(wide, train: 8, test: 8)
+        var sevens = Data()
+        for _ in 0..<8 { var v = Int64(7).littleEndian; sevens.append(Data(bytes: &v, count: 8)) }
+        try npy("<i8", [8], sevens).write(to: URL(fileURLWithPath: wide + "/test_labels.npy"))
+        try assertFails(["eval", model, "--data", wide], mentions: [model, "5 outputs", "label 7"])
         // A failure found while running the model names the model file too.
         try assertFails(["run", model, "--data", tmp + "/data", "--uniform", "8/8", "--calib", "4"],
                         mentions: ["Error: " + model + ": ", "softmax_10", "not supported by the integer engine"])
