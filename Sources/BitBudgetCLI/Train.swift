@@ -129,6 +129,10 @@ struct Train: ParsableCommand {
             guard epochs > state.epoch else {
                 throw ValidationError("--epochs \(epochs) is not beyond the \(state.epoch) epochs the checkpoint has done")
             }
+            let stepsPerEpoch = (all.count + state.batchSize - 1) / state.batchSize
+            guard state.step == state.epoch * stepsPerEpoch else {
+                throw CLIError("\(resume ?? "checkpoint"): \(state.step) steps in \(state.epoch) epochs, but \(all.count) training images in batches of \(state.batchSize) make \(stepsPerEpoch) steps an epoch (resume with the same data, --limit and --val)")
+            }
         }
         config.averageEpochs = swaEpochs
         config.augmentation = augment ? Augmentation(pad: pad, flip: true) : nil

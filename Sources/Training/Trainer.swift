@@ -313,6 +313,10 @@ public final class Trainer {
         do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
             throw TrainingError("\(json): not a BitBudget checkpoint (\(error))")
         }
+        guard state.epoch >= 0, state.step >= 0, state.batchSize >= 1, (state.averagedSteps ?? 0) >= 0,
+              state.step >= state.epoch, state.learningRate.isFinite else {
+            throw TrainingError("\(json): inconsistent checkpoint (epoch \(state.epoch), step \(state.step), batch size \(state.batchSize), learning rate \(state.learningRate), averaged steps \(state.averagedSteps ?? 0))")
+        }
         let dir = URL(fileURLWithPath: json).deletingLastPathComponent()
         return (state, dir.appendingPathComponent(state.model).path, dir.appendingPathComponent(state.momentum).path,
                 state.average.map { dir.appendingPathComponent($0).path })

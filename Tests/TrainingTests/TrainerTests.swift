@@ -132,6 +132,30 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// A hand-edited or damaged checkpoint JSON is refused with its numbers, before a batch
+    /// size of 0 divides anything or a negative step reaches the schedule.
+    func testInconsistentCheckpointIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-badckpt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = CheckpointState(epoch: 1, step: 4, learningRate: 0.01, seed: 1, batchSize: 64,
+                                   model: "m.onnx", momentum: "m.momentum", parameters: ["w"])
+        var cases: [CheckpointState] = []
+        for edit in [{ (s: inout CheckpointState) in s.batchSize = 0 }, { $0.epoch = -1 }, { $0.step = -3 },
+                     { $0.step = 0 }, { $0.averagedSteps = -2 }] {
+            var s = good; edit(&s); cases.append(s)
+        }
+        let path = dir.appendingPathComponent("c.json").path
+        try JSONEncoder().encode(good).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try Trainer.readCheckpoint(path).state, good)
+        for bad in cases {
+            try JSONEncoder().encode(bad).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Trainer.readCheckpoint(path), "\(bad)") {
+                XCTAssertTrue("\($0)".contains("c.json: inconsistent checkpoint"), "\($0)")
+            }
+        }
+    }
+
     /// `--bn frozen`: running statistics stay exactly as they were, while BN scale/bias and
     /// the conv weights still move; `.train` changes the running statistics.
     func testFrozenBatchNormKeepsRunningStatistics() throws {
