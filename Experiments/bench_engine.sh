@@ -9,7 +9,7 @@
 # then the kernel micro-benchmark (int GEMM and XNOR vs cblas_sgemm on ResNet-20's shapes).
 # Engine images/s is measured by `bitbudget run` over the evaluation (batch 256: all 10 000
 # images; batch 1: the first $B1_IMAGES images), time spent inside the engine only.
-# Writes results/bench_engine_resnet20.txt.
+# Writes results/bench_engine_resnet20.txt (or $OUT, e.g. for a machine with other kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Experiments/common.bash
@@ -53,4 +53,5 @@ num() { grep -E "$1" "$out" | head -1 | sed -E 's/.* ([0-9.]+) (img|images)\/s.*
     done
   done
 } | tee -a "$out"
-mkdir -p results && cp "$out" results/bench_engine_resnet20.txt
+OUT=${OUT:-results/bench_engine_resnet20.txt}
+mkdir -p "$(dirname "$OUT")" && cp "$out" "$OUT"
