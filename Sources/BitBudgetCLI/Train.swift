@@ -159,7 +159,7 @@ struct Train: ParsableCommand {
         let recalibrate = preciseBN ?? (swaEpochs > 0 ? all.count : 0)
         if recalibrate > 0 {
             let t0 = Date()
-            let used = try trainer.recalibrateBatchNorm(all, images: recalibrate)
+            let used = try trainer.recalibrateBatchNorm(all, images: recalibrate, progress: Progress(label: "precise-bn").update)
             var line = String(format: "precise-bn: BatchNorm statistics re-estimated on %d training images (%@), %.1f s", used, augment ? "augmented" : "no augmentation", Date().timeIntervalSince(t0))
             if let validation, validation.count > 0 {
                 let v = try trainer.evaluate(validation)

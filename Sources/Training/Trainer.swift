@@ -209,8 +209,9 @@ public final class Trainer {
     /// and unbiased variances (PyTorch's cumulative average), computed in training mode like the
     /// forward pass the statistics describe. Only full batches are used when there is at least
     /// one, so every batch weighs the same. Weights are not touched. Returns the images used.
+    /// `progress` is called with (images done, images to do) after each batch.
     @discardableResult
-    public func recalibrateBatchNorm(_ data: ImageDataset, images: Int) throws -> Int {
+    public func recalibrateBatchNorm(_ data: ImageDataset, images: Int, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         guard images > 0, data.count > 0, !model.bufferNames.isEmpty else { return 0 }
         let (wasTraining, momentum) = (model.training, model.bnMomentum)
         defer { model.training = wasTraining; model.bnMomentum = momentum; model.clearCache() }
@@ -230,6 +231,7 @@ public final class Trainer {
             }
             _ = try model.forward(x)
             model.clearCache()
+            progress?((k + 1) * sub.count, total >= bs ? batches * bs : total)
         }
         return total >= bs ? batches * bs : total
     }

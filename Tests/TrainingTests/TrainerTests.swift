@@ -207,6 +207,10 @@ final class TrainerTests: XCTestCase {
         var c = tinyConfig(epochs: 1); c.batchSize = 16
         XCTAssertEqual(try Trainer(model: model, config: c, normalization: .fashionMNIST).recalibrateBatchNorm(data, images: 40), 32)
         XCTAssertEqual(try Trainer(model: model, config: c, normalization: .fashionMNIST).recalibrateBatchNorm(data, images: 0), 0)
+        // Progress: after each batch, images done of images to do.
+        var seen: [[Int]] = []
+        try Trainer(model: model, config: c, normalization: .fashionMNIST).recalibrateBatchNorm(data, images: 40) { seen.append([$0, $1]) }
+        XCTAssertEqual(seen, [[16, 32], [32, 32]])
     }
 
     func testLRScheduleShapes() {
