@@ -95,6 +95,12 @@ void bb_gemm_ternary_u8(const bb_weights *w, const uint8_t *x, size_t n, size_t 
 void bb_gemm_xnor(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c,
                   size_t ldc) {
 #if BB_X86
+    /* The AVX-512 level takes the BITALG kernel where the CPU has VPOPCNTW (VNNI alone does
+       not imply it), else the AVX2 one. */
+    if (bb_get_level() >= BB_LEVEL_AVX512VNNI && bb__xnor_avx512_available()) {
+        bb__gemm_xnor_avx512(w, xbits, n, c, ldc);
+        return;
+    }
     if (bb_get_level() >= BB_LEVEL_AVX2) {
         bb__gemm_xnor_avx2(w, xbits, n, c, ldc);
         return;

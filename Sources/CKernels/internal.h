@@ -142,6 +142,12 @@ void bb__gemm_ternary_u8_avx2(const bb_weights *w, const uint8_t *x, size_t n, s
                               int32_t zx, int32_t *c, size_t ldc);
 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c,
                         size_t ldc);
+void bb__xnor_panel_avx2(const uint64_t *xbits, size_t W, size_t J, size_t p0, size_t nc, size_t ncp,
+                         const uint64_t *zero, uint8_t *panel, int raw);
+/* AVX-512 BITALG XNOR GEMM (xnor_avx512.c); bb__xnor_avx512_available() says whether the CPU has it. */
+int bb__xnor_avx512_available(void);
+void bb__gemm_xnor_avx512(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c,
+                          size_t ldc);
 void bb__requantize_avx2(const int32_t *acc, size_t rows, size_t cols, size_t lda,
                          const bb_requant_params *p, void *out, size_t ldo, int is_signed);
 void bb__add_u8_avx2(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_params *p,

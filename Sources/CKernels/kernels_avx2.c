@@ -346,13 +346,23 @@ BB_TARGET_AVX2 static inline void xnor_put(uint8_t *dst, __m256i v) {
     _mm256_store_si256((__m256i *)(dst + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
 }
 
-/* panel + g*J*64: 16 pixels' slices [J][lo 16 x u16 | hi 16 x u16] for pixels
-   p0 + [0, ncp), ncp a multiple of 16; pixels >= nc read `zero` (a zero row). xbits: rows
-   of W 64-bit words; slice j of a pixel is the j-th u16 of its row (little-endian). */
-BB_TARGET_AVX2 static void xnor_panel(const uint64_t *xbits, size_t W, size_t J, size_t p0,
-                                      size_t nc, size_t ncp, const uint64_t *zero, uint8_t *panel) {
+/* Slice j of 16-pixel group g, v = the 16 pixels' u16 slices in pixel order. Nibble layout
+   (this file's kernel): group g at panel + g*J*64, slice j as [lo nibbles | hi nibbles].
+   Raw layout (the AVX-512 BITALG kernel, xnor_avx512.c): 32-pixel block g/2 at
+   panel + (g/2)*J*64, slice j as [group 2b's 16 x u16 | group 2b+1's 16 x u16]. */
+BB_TARGET_AVX2 static inline void xnor_emit(uint8_t *panel, size_t g, size_t J, size_t j, __m256i v, int raw) {
+    if (raw)
+        _mm256_store_si256((__m256i *)(panel + (g / 2) * J * XNOR_GROUP_BYTES + j * XNOR_GROUP_BYTES + (g % 2) * 32), v);
+    else
+        xnor_put(panel + g * J * XNOR_GROUP_BYTES + j * XNOR_GROUP_BYTES, v);
+}
+
+/* The pixel panel for pixels p0 + [0, ncp), ncp a multiple of 16 (of 32 when raw), in the
+   layout xnor_emit describes; pixels >= nc read `zero` (a zero row). xbits: rows of W 64-bit
+   words; slice j of a pixel is the j-th u16 of its row (little-endian). */
+BB_TARGET_AVX2 void bb__xnor_panel_avx2(const uint64_t *xbits, size_t W, size_t J, size_t p0,
+                                        size_t nc, size_t ncp, const uint64_t *zero, uint8_t *panel, int raw) {
     for (size_t g = 0; g * 16 < ncp; g++) {
-        uint8_t *dst = panel + g * J * XNOR_GROUP_BYTES;
         const uint64_t *row[16];
         for (size_t i = 0; i < 16; i++) row[i] = g * 16 + i < nc ? xbits + (p0 + g * 16 + i) * W : zero;
         size_t j0 = 0;
@@ -373,8 +383,8 @@ BB_TARGET_AVX2 static void xnor_panel(const uint64_t *xbits, size_t W, size_t J,
                                   _mm256_unpacklo_epi32(t5, t7), _mm256_unpackhi_epi32(t5, t7)};
             const size_t ns = J - j0 < 8 ? J - j0 : 8;
             for (size_t k = 0; k < ns; k++)
-                xnor_put(dst + (j0 + k) * XNOR_GROUP_BYTES,
-                         k % 2 ? _mm256_unpackhi_epi64(u[k / 2], v[k / 2]) : _mm256_unpacklo_epi64(u[k / 2], v[k / 2]));
+                xnor_emit(panel, g, J, j0 + k,
+                          k % 2 ? _mm256_unpackhi_epi64(u[k / 2], v[k / 2]) : _mm256_unpacklo_epi64(u[k / 2], v[k / 2]), raw);
         }
         if (j0 < J) { /* 1..4 slices left: one word per pixel, pixels i, i+4 | i+8, i+12 */
             __m256i q[4];
@@ -391,7 +401,7 @@ BB_TARGET_AVX2 static void xnor_panel(const uint64_t *xbits, size_t W, size_t J,
             const __m256i h0 = _mm256_unpacklo_epi32(b, d), h1 = _mm256_unpackhi_epi32(b, d);
             const __m256i out[4] = {_mm256_unpacklo_epi64(e, h0), _mm256_unpackhi_epi64(e, h0),
                                     _mm256_unpacklo_epi64(f, h1), _mm256_unpackhi_epi64(f, h1)};
-            for (size_t k = 0; j0 + k < J; k++) xnor_put(dst + (j0 + k) * XNOR_GROUP_BYTES, out[k]);
+            for (size_t k = 0; j0 + k < J; k++) xnor_emit(panel, g, J, j0 + k, out[k], raw);
         }
     }
 }
@@ -504,7 +514,7 @@ BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbit
     const __m256i kv = _mm256_set1_epi32((int32_t)K);
     for (size_t n0 = 0; n0 < n; n0 += NC) {
         const size_t nc = bb__min(NC, n - n0), ncp = bb__round_up(nc, XNOR_PX);
-        xnor_panel(xbits, W, J, n0, nc, ncp, zero, panel);
+        bb__xnor_panel_avx2(xbits, W, J, n0, nc, ncp, zero, panel, 0);
         for (size_t mb = 0; mb < M; mb += XNOR_MR) {
             const size_t rv = bb__min(XNOR_MR, M - mb);
             xnor_strip(w, mb, J, strip);
