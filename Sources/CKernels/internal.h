@@ -35,6 +35,33 @@ static inline void *bb__alloc(size_t bytes) {
     return p;
 }
 
+/* The XNOR kernels' shared edge cases: returns 1 when it has written c itself -- no rows or
+   pixels; K = 0 (every output 0); K > 65535, whose u16 per-pixel counts could overflow (the
+   reference kernel). */
+static inline int bb__xnor_trivial(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t *c, size_t ldc) {
+    const size_t M = (size_t)w->rows, K = (size_t)w->k;
+    if (M == 0 || n == 0) return 1;
+    if (K > 65535) {
+        bb_gemm_xnor_ref(w, xbits, n, c, ldc);
+        return 1;
+    }
+    if (bb_binary_words(K) == 0) {
+        for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
+        return 1;
+    }
+    return 0;
+}
+
+/* Pixels per XNOR panel: as many as fit 1 MB at J slices of `slice_bytes` per `px` pixels, a
+   multiple of px, at least px, at most n rounded up to px. The weight strip of one row block
+   is rebuilt once per panel, so a large panel amortizes it. */
+static inline size_t bb__xnor_panel_pixels(size_t J, size_t slice_bytes, size_t px, size_t n) {
+    size_t nc = ((size_t)1 << 20) / (J * slice_bytes) * px;
+    if (nc < px) nc = px;
+    if (nc > bb__round_up(n, px)) nc = bb__round_up(n, px);
+    return nc;
+}
+
 /* Signed-domain zero point of row m (0 for symmetric, ternary and binary). */
 static inline int32_t bb__zs(const bb_weights *w, size_t m) {
     if (w->zero_points == NULL || w->format < BB_FMT_INT2 || w->format > BB_FMT_INT8) return 0;

@@ -490,23 +490,12 @@ BB_TARGET_AVX2 static void xnor_strip(const bb_weights *w, size_t m0, size_t J, 
 
 BB_TARGET_AVX2 void bb__gemm_xnor_avx2(const bb_weights *w, const uint64_t *xbits, size_t n,
                                        int32_t *c, size_t ldc) {
-    const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K);
-    if (M == 0 || n == 0) return;
-    if (K > 65535) { /* the per-pixel partial popcounts are u16 */
-        bb_gemm_xnor_ref(w, xbits, n, c, ldc);
-        return;
-    }
-    if (W == 0) {
-        for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
-        return;
-    }
-    const size_t J = (K + 15) / 16;
+    if (bb__xnor_trivial(w, xbits, n, c, ldc)) return;
+    const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K), J = (K + 15) / 16;
     /* The pixel panel (up to 1 MB: NC pixels, a multiple of the 16-pixel group) is built
        once per NC pixels; the weight strip of one row block (XNOR_MR * J * 64 bytes, within
        a 32 KB L1 for K <= 1024) once per panel and block. */
-    size_t NC = ((size_t)1 << 20) / (J * XNOR_GROUP_BYTES) * XNOR_PX;
-    if (NC < XNOR_PX) NC = XNOR_PX;
-    if (NC > bb__round_up(n, XNOR_PX)) NC = bb__round_up(n, XNOR_PX);
+    const size_t NC = bb__xnor_panel_pixels(J, XNOR_GROUP_BYTES, XNOR_PX, n);
     uint8_t *panel = (uint8_t *)bb__alloc(NC / XNOR_PX * J * XNOR_GROUP_BYTES);
     __m256i *strip = (__m256i *)bb__alloc(XNOR_MR * J * 2 * sizeof(__m256i));
     uint64_t *zero = (uint64_t *)bb__alloc(W * sizeof(uint64_t));

@@ -87,23 +87,11 @@ BB_TARGET_XNOR512 static void x5_ukr(const __m512i *strip, const uint8_t *panel,
 
 BB_TARGET_XNOR512 void bb__gemm_xnor_avx512(const bb_weights *w, const uint64_t *xbits, size_t n,
                                             int32_t *c, size_t ldc) {
-    const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K);
-    if (M == 0 || n == 0) return;
-    if (K > 65535) { /* the per-pixel popcounts are u16 */
-        bb_gemm_xnor_ref(w, xbits, n, c, ldc);
-        return;
-    }
-    if (W == 0) {
-        for (size_t m = 0; m < M; m++) memset(c + m * ldc, 0, n * sizeof(int32_t));
-        return;
-    }
-    const size_t J = (K + 15) / 16;
-    /* As in AVX2: the pixel panel (up to 1 MB, NC pixels, a multiple of 32) once per NC
-       pixels; the weight strip of one row block (X5_MR * J * 64 bytes) once per panel and
-       block. */
-    size_t NC = ((size_t)1 << 20) / (J * X5_SLICE) * X5_PX;
-    if (NC < X5_PX) NC = X5_PX;
-    if (NC > bb__round_up(n, X5_PX)) NC = bb__round_up(n, X5_PX);
+    if (bb__xnor_trivial(w, xbits, n, c, ldc)) return;
+    const size_t M = (size_t)w->rows, K = (size_t)w->k, W = bb_binary_words(K), J = (K + 15) / 16;
+    /* As in AVX2: the pixel panel (NC pixels, a multiple of 32) once per NC pixels; the
+       weight strip of one row block (X5_MR * J * 64 bytes) once per panel and block. */
+    const size_t NC = bb__xnor_panel_pixels(J, X5_SLICE, X5_PX, n);
     uint8_t *panel = (uint8_t *)bb__alloc(NC / X5_PX * J * X5_SLICE);
     __m512i *strip = (__m512i *)bb__alloc(X5_MR * J * sizeof(__m512i));
     uint64_t *zero = (uint64_t *)bb__alloc(W * sizeof(uint64_t));
