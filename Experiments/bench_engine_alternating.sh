@@ -5,7 +5,7 @@
 # slow spell of the shared machine hits both sides of a ratio. 8/8 is also run with
 # BITBUDGET_WINOGRAD=0 (the direct channels-last tiles) for the Winograd A/B.
 # Prints each round's images/s and ratios, then the median ratio per plan.
-# Writes results/bench_engine_alternating.txt. Needs the release `bitbudget` (SKIP_BUILD=1 to
+# Writes results/bench_engine_alternating.txt (or $OUT). Needs the release `bitbudget` (SKIP_BUILD=1 to
 # use the one already built) and `pip install onnx onnxruntime`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,4 +43,5 @@ for r in rows:
 for name, v in ratios.items():
     print(f"ratio {name} / onnxruntime int8, batch=256: rounds {' '.join(f'{x:.2f}' for x in v)}; median {statistics.median(v):.2f}")
 PY
-mkdir -p results && cp "$out" results/bench_engine_alternating.txt
+OUT=${OUT:-results/bench_engine_alternating.txt}
+mkdir -p "$(dirname "$OUT")" && cp "$out" "$OUT"
