@@ -7,7 +7,7 @@ S="$ROOT/Sources/CKernels"
 OUT=${TMPDIR:-/tmp}/bitbudget-simde-check
 mkdir -p "$OUT"
 CC=${CC:-clang}
-for f in dispatch pack reference eltwise gemm_driver kernels_avx2 xnor_avx512; do
+for f in dispatch pack reference eltwise gemm_driver kernels_avx2 xnor_avx512 requant_avx512; do
   "$CC" -O2 -I"$S/include" -I"$S" -c "$S/$f.c" -o "$OUT/$f.o"
 done
 "$CC" -O1 -Wno-psabi -DBB_EMULATE_AVX512 -I"$S/include" -I"$S" -c "$S/kernels_avx512.c" -o "$OUT/kernels_avx512.o"

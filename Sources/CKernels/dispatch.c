@@ -112,6 +112,10 @@ void bb_gemm_xnor(const bb_weights *w, const uint64_t *xbits, size_t n, int32_t 
 void bb_requantize_u8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
                       const bb_requant_params *p, uint8_t *out, size_t ldo) {
 #if BB_X86
+    if (bb_get_level() >= BB_LEVEL_AVX512VNNI) {
+        bb__requantize_avx512(acc, rows, cols, lda, p, out, ldo, 0);
+        return;
+    }
     if (bb_get_level() >= BB_LEVEL_AVX2) {
         bb__requantize_avx2(acc, rows, cols, lda, p, out, ldo, 0);
         return;
@@ -123,6 +127,10 @@ void bb_requantize_u8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
 void bb_requantize_s8(const int32_t *acc, size_t rows, size_t cols, size_t lda,
                       const bb_requant_params *p, int8_t *out, size_t ldo) {
 #if BB_X86
+    if (bb_get_level() >= BB_LEVEL_AVX512VNNI) {
+        bb__requantize_avx512(acc, rows, cols, lda, p, out, ldo, 1);
+        return;
+    }
     if (bb_get_level() >= BB_LEVEL_AVX2) {
         bb__requantize_avx2(acc, rows, cols, lda, p, out, ldo, 1);
         return;

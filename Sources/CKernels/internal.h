@@ -177,6 +177,8 @@ void bb__gemm_xnor_avx512(const bb_weights *w, const uint64_t *xbits, size_t n, 
                           size_t ldc);
 void bb__requantize_avx2(const int32_t *acc, size_t rows, size_t cols, size_t lda,
                          const bb_requant_params *p, void *out, size_t ldo, int is_signed);
+void bb__requantize_avx512(const int32_t *acc, size_t rows, size_t cols, size_t lda,
+                           const bb_requant_params *p, void *out, size_t ldo, int is_signed);
 void bb__add_u8_avx2(const uint8_t *a, const uint8_t *b, size_t n, const bb_add_params *p,
                      uint8_t *out);
 #endif
