@@ -66,6 +66,13 @@ extension ONNXImporter {
         Tensor(shape: t.dims.map(Int.init), data: try values(of: t).map(Float.init))
     }
 
+    /// An integral tensor's values as Int (pads, slice bounds, shapes) — one conversion for
+    /// initializers and Constant nodes; a value no Int holds saturates to Int.max (what ONNX
+    /// writes for "to the end" in slice bounds).
+    func integers(of t: Onnx_TensorProto) throws -> [Int] {
+        try values(of: t).map { Int(exactly: $0.rounded()) ?? Int.max }
+    }
+
     func isIntegral(_ t: Onnx_TensorProto) -> Bool {
         [DataType.int32, .int64, .int8, .uint8, .bool].contains(DataType(rawValue: t.dataType))
     }

@@ -58,7 +58,7 @@ public struct ONNXImporter {
         var ctx = Context(importer: self, opset: opset)
         for t in g.initializer {
             ctx.constants[t.name] = try tensor(t)
-            if isIntegral(t) { ctx.integers[t.name] = try values(of: t).map { Int(exactly: $0.rounded()) ?? Int.max } }
+            if isIntegral(t) { ctx.integers[t.name] = try integers(of: t) }
         }
         let inputs: [ValueInfo] = g.input.filter { ctx.constants[$0.name] == nil }.map { vi in
             ValueInfo(name: vi.name, shape: vi.type.tensorType.shape.dim.map { d in
@@ -147,7 +147,7 @@ struct Context {
         case "Constant":
             if let t = a.tensor("value") {
                 constants[outs[0]] = try importer.tensor(t)
-                if importer.isIntegral(t) { integers[outs[0]] = try importer.values(of: t).map { Int(exactly: $0.rounded()) ?? Int.max } }
+                if importer.isIntegral(t) { integers[outs[0]] = try importer.integers(of: t) }
             } else if let f = a.float("value_float") {
                 constants[outs[0]] = Tensor(scalar: f)
             } else if let fs = a.floats("value_floats") {
