@@ -58,23 +58,26 @@ public enum InputSpec {
         return data.channels == 3 ? Normalization.cifar10 : Normalization.identity(channels: data.channels)
     }
 
-    /// Checks that the dataset's images fit the model's declared input (C, H, W) and that every
+    /// Checks that each dataset's images fit the model's declared input (C, H, W) and that every
     /// label names one of the model's outputs, naming both. The class count comes from running
-    /// one image: scoring a label past the last logit would read outside the row.
-    public static func check(_ graph: Graph, _ data: ImageDataset, modelPath: String) throws {
+    /// one image, once for all the datasets: scoring a label past the last logit would read
+    /// outside the row.
+    public static func check(_ graph: Graph, _ datasets: ImageDataset..., modelPath: String) throws {
         guard let input = graph.inputs.first else { return }
         let declared = Array(input.shape.dropFirst())
-        let actual = [data.channels, data.height, data.width]
-        if declared.count == 3 {
+        for data in datasets where declared.count == 3 {
+            let actual = [data.channels, data.height, data.width]
             for (d, a) in zip(declared, actual) where d != nil && d != a {
                 throw ModelError(file: modelPath, "model input '\(input.name)' expects images \(declared.map { $0.map(String.init) ?? "?" }.joined(separator: "×")), but \(data.source) has \(actual.map(String.init).joined(separator: "×"))")
             }
         }
-        guard data.count > 0, let maxLabel = data.labels(0..<data.count).max() else { return }
-        let y = try Executor(graph: graph).run(data.batch(0..<1, normalization: .identity(channels: data.channels)))
+        guard let sample = datasets.first(where: { $0.count > 0 }) else { return }
+        let y = try Executor(graph: graph).run(sample.batch(0..<1, normalization: .identity(channels: sample.channels)))
         let classes = y.count / max(1, y.shape.first ?? 1)
-        guard Int(maxLabel) < classes else {
-            throw ModelError(file: modelPath, "the model has \(classes) outputs, but \(data.source) has label \(maxLabel)")
+        for data in datasets where data.count > 0 {
+            if let maxLabel = data.labels(0..<data.count).max(), Int(maxLabel) >= classes {
+                throw ModelError(file: modelPath, "the model has \(classes) outputs, but \(data.source) has label \(maxLabel)")
+            }
         }
     }
 }

@@ -25,10 +25,9 @@ public struct SimulationSetup {
         self.modelPath = modelPath
         graph = try ONNXImporter.load(modelPath).foldingBatchNorm()
         test = try DatasetLoader.load(directory: dataDirectory, format: format, split: split, limit: limit)
-        try InputSpec.check(graph, test, modelPath: modelPath)
-        normalization = try InputSpec.normalization(for: graph, data: test, mean: mean, std: std)
         let train = try DatasetLoader.load(directory: dataDirectory, format: format, split: .train)
-        try InputSpec.check(graph, train, modelPath: modelPath)
+        try InputSpec.check(graph, test, train, modelPath: modelPath)
+        normalization = try InputSpec.normalization(for: graph, data: test, mean: mean, std: std)
         let order = SplitMix64.permutation(count: train.count, seed: seed)
         let pick = Array(order.prefix(calibrationImages))
         let cal = train.subset(pick)
