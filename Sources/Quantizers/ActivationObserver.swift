@@ -39,9 +39,13 @@ public struct ActivationObserver: Equatable, Sendable {
 
     public mutating func observe(_ x: UnsafeBufferPointer<Float>) {
         guard !x.isEmpty else { return }
-        var lo = Float.infinity, hi = -Float.infinity
-        for v in x { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
-        if !lo.isFinite || !hi.isFinite || x.contains(where: \.isNaN) {
+        var lo = Float.infinity, hi = -Float.infinity, special = false
+        for v in x {
+            lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+            // exponent all ones: ±infinity or NaN (which min/max would skip), in the same pass
+            if v.bitPattern & 0x7F80_0000 == 0x7F80_0000 { special = true }
+        }
+        if special {
             sawNonFinite = true
             count += x.count
             return
